@@ -1,0 +1,29 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "pagestate",
+  products: [
+    .executable(name: "pagestate", targets: ["pagestate"]),
+    .library(name: "PageStateEngine", targets: ["PageStateEngine"]),
+  ],
+  targets: [
+    // The trace language: byte reader, lexer, parser, statements, locations, errors.
+    .target(name: "PageStateTrace"),
+    // Pages, folios, references, policies, findings, and the architectures' rules.
+    .target(name: "PageStateModel", dependencies: ["PageStateTrace"]),
+    // Actors, program order, waits, hang analysis, replay / compare / check.
+    .target(name: "PageStateEngine", dependencies: ["PageStateTrace", "PageStateModel"]),
+    // Text and JSON writers over a TextOutputStream.
+    .target(name: "PageStateReports", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine"]),
+    // The thin command-line front end.
+    .executableTarget(
+      name: "pagestate",
+      dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine", "PageStateReports"]),
+    .testTarget(name: "PageStateTraceTests", dependencies: ["PageStateTrace"]),
+    .testTarget(name: "PageStateModelTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine"]),
+    .testTarget(name: "PageStateEngineTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine"]),
+    .testTarget(name: "pagestateTests", dependencies: ["PageStateReports"]),
+  ],
+  swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,41 @@
+import PageStateModel
+import PageStateTrace
+
+/// An actor during a replay: its queue of events waiting behind a blocked one.
+struct ActorState: Sendable {
+  var name: String
+  var kind: ActorKind
+  var blocked: BlockedEvent?
+  /// Events queued behind the blocked one, in program order (`queue[queueHead...]`).
+  var queue: [Event] = []
+  var queueHead = 0
+
+  var hasQueue: Bool { queueHead < queue.count }
+
+  mutating func popQueue() -> Event {
+    let e = queue[queueHead]
+    queueHead += 1
+    if queueHead == queue.count {
+      queue.removeAll(keepingCapacity: true)
+      queueHead = 0
+    }
+    return e
+  }
+
+  mutating func dropQueue() {
+    queue.removeAll()
+    queueHead = 0
+  }
+}
+
+/// A blocked event: what it waits for, since when, and where to resume.
+struct BlockedEvent: Sendable {
+  var event: Event
+  var resumeAt: UInt64
+  var wait: Wait
+  var since: UInt64
+  /// Under `wait=bounded:D`, for conversions: when the actor gives up.
+  var deadline: UInt64?
+  /// Block order, for retrying waiters in the order they blocked.
+  var sequence: Int
+}

@@ -1,0 +1,204 @@
+import PageStateModel
+import PageStateTrace
+
+/// One replay of a trace under one policy, for one architecture `A`.
+///
+/// Actors run their events in program order. An event that must wait blocks
+/// its actor: later events of that actor queue behind it while the others go
+/// on, and the blocked event is retried (from the page where it stopped)
+/// after every event that changes the folio it waits on, waiters in the order
+/// they blocked. Bounded waits give up on trace time. At the end each blocked
+/// actor becomes a `hang` or a `stall` by its wait-for chain.
+///
+/// Fed one statement at a time: memory use does not grow with the trace.
+public struct Replay<A: Architecture>: Sendable {
+  public internal(set) var model: Model
+  var actors: [ActorState] = []
+  /// Blocked actors, in the order they blocked.
+  var waiters: [Int32] = []
+  var boundedWaiters = 0
+  var sequence = 0
+  var guestKilled = false
+  var lastTime: UInt64 = 0
+
+  /// Events an actor may have queued behind a wait before the input is refused.
+  public static var queueLimit: Int { 1 << 20 }
+
+  public init(policy: Policy, fileName: String) {
+    model = Model(policy: policy)
+    model.fileName = fileName
+  }
+
+  /// Applies one statement. Throws the model's input errors (exit 2).
+  public mutating func feed(_ statement: Statement) throws(TraceError) {
+    switch statement {
+    case .memory(let d):
+      model.memory.declare(d, initialBits: A.initialBits(d.state, backing: d.backing))
+    case .actor(let a):
+      precondition(Int(a.index) == actors.count)
+      actors.append(ActorState(name: a.name, kind: a.kind))
+      model.actorNames.append(a.name)
+      model.actorKinds.append(a.kind)
+    case .symbol(let s):
+      precondition(Int(s.index) == model.symbols.count)
+      model.symbols.append(s.name)
+    case .event(let e):
+      try event(e)
+    case .header, .architecture, .policy, .expectation:
+      break
+    }
+  }
+
+  mutating func event(_ e: Event) throws(TraceError) {
+    if boundedWaiters > 0 { try expire(before: e.time) }
+    model.time = e.time
+    lastTime = e.time
+    model.stats.add(.events)
+    let a = Int(e.actor)
+    if guestKilled && actors[a].kind == .guest { return }
+    if actors[a].blocked != nil {
+      if actors[a].queue.count - actors[a].queueHead >= Self.queueLimit {
+        throw TraceError(location(e), "\(actors[a].name) has \(Self.queueLimit) events queued behind its wait at line \(actors[a].blocked!.event.line); a trace may not queue more")
+      }
+      actors[a].queue.append(e)
+      return
+    }
+    try execute(e, from: 0)
+    try settle()
+  }
+
+  func location(_ e: Event) -> SourceLocation {
+    SourceLocation(file: model.fileName, line: e.line, column: Int(e.column))
+  }
+
+  /// Runs an event (new, or a retry from `offset`). Returns true if it completed.
+  @discardableResult
+  mutating func execute(_ e: Event, from offset: UInt64) throws(TraceError) -> Bool {
+    let a = Int(e.actor)
+    switch A.apply(e, from: offset, model: &model) {
+    case .done:
+      if let b = actors[a].blocked {
+        endWait(a, b, at: model.time)
+      }
+      return true
+    case .blocked(let wait, let resumeAt):
+      if var b = actors[a].blocked, b.event.line == e.line {
+        b.wait = wait
+        b.resumeAt = resumeAt
+        actors[a].blocked = b
+      } else {
+        model.stats.add(.waits)
+        var deadline: UInt64?
+        if wait.isConversion, case .bounded(let d) = model.policy.wait {
+          deadline = model.time &+ d
+          boundedWaiters += 1
+        }
+        sequence += 1
+        actors[a].blocked = BlockedEvent(event: e, resumeAt: resumeAt, wait: wait, since: model.time, deadline: deadline, sequence: sequence)
+        waiters.append(Int32(a))
+      }
+      return false
+    case .killGuest:
+      if actors[a].blocked != nil { endWait(a, actors[a].blocked!, at: model.time) }
+      killGuest()
+      return true
+    case .failed(let message):
+      throw TraceError(location(e), message)
+    }
+  }
+
+  /// Ends a wait that was satisfied or given up at `time`.
+  mutating func endWait(_ a: Int, _ b: BlockedEvent, at time: UInt64) {
+    let waited = time &- b.since
+    model.stats.add(.waitTime, waited)
+    if waited > model.stats[.maxWait] { model.stats[.maxWait] = waited }
+    if b.deadline != nil { boundedWaiters -= 1 }
+    actors[a].blocked = nil
+    waiters.removeAll { $0 == Int32(a) }
+  }
+
+  /// guest-killed: every guest actor stops; its remaining events are dropped.
+  mutating func killGuest() {
+    guestKilled = true
+    for a in actors.indices where actors[a].kind == .guest {
+      if let b = actors[a].blocked { endWait(a, b, at: model.time) }
+      actors[a].dropQueue()
+    }
+  }
+
+  /// Runs the events queued behind a wait that ended, until one blocks.
+  mutating func runQueue(_ a: Int) throws(TraceError) {
+    while actors[a].blocked == nil && actors[a].hasQueue {
+      if guestKilled && actors[a].kind == .guest {
+        actors[a].dropQueue()
+        return
+      }
+      let e = actors[a].popQueue()
+      try execute(e, from: 0)
+    }
+  }
+
+  /// Retries waiters on folios that changed, until nothing changes.
+  mutating func settle() throws(TraceError) {
+    while !model.memory.changes.isEmpty {
+      if waiters.isEmpty {
+        model.memory.changes.removeAll(keepingCapacity: true)
+        return
+      }
+      let changed = model.memory.changes
+      model.memory.changes.removeAll(keepingCapacity: true)
+      for w in waiters {
+        let a = Int(w)
+        guard let b = actors[a].blocked else { continue }
+        guard changed.contains(where: { $0.overlaps(b.wait.folio) }) else { continue }
+        if try execute(b.event, from: b.resumeAt) {
+          // A successful retry is itself a change that lets the others retry.
+          model.memory.changes.append(b.wait.folio)
+          try runQueue(a)
+        }
+      }
+    }
+  }
+
+  /// Bounded waits whose deadline is before `time` give up (`conversion-failed`).
+  mutating func expire(before time: UInt64) throws(TraceError) {
+    while boundedWaiters > 0 {
+      var pick: (actor: Int, deadline: UInt64, sequence: Int)?
+      for w in waiters {
+        guard let b = actors[Int(w)].blocked, let d = b.deadline, d < time else { continue }
+        if pick == nil || (d, b.sequence) < (pick!.deadline, pick!.sequence) {
+          pick = (Int(w), d, b.sequence)
+        }
+      }
+      guard let (a, deadline, _) = pick else { return }
+      let b = actors[a].blocked!
+      if deadline > model.time { model.time = deadline }
+      let bound = deadline - b.since
+      model.report(
+        .conversionFailed, at: b.event, page: b.wait.page, state: A.stateName(model.memory.pageBits[model.memory.index(of: b.wait.page)]),
+        message: "\(b.wait.what) gave up after \(formatDuration(bound)) (wait=bounded:\(formatDuration(bound))) waiting for \(describe(b.wait.condition)) of folio \(hex(b.wait.folio.first)): -EBUSY, as shmem_wait_for_pins does")
+      endWait(a, b, at: deadline)
+      try runQueue(a)
+      try settle()
+    }
+  }
+
+  func describe(_ c: Wait.Condition) -> String {
+    switch c {
+    case .unlock: return "the lock"
+    case .writebackEnd: return "the end of writeback"
+    case .references: return "the references"
+    }
+  }
+
+  /// Ends the replay: bounded waiters give up at their deadlines, the rest
+  /// are classified as `hang` or `stall`.
+  public mutating func finish() throws(TraceError) -> ReplayResult {
+    if boundedWaiters > 0 { try expire(before: .max) }
+    if model.time < lastTime { model.time = lastTime }
+    classifyWaiters()
+    var findings = model.findings
+    findings.sort()
+    return ReplayResult(policy: model.policy, findings: findings, stats: model.stats, estimatedCost: model.stats.estimatedCost(model.policy.costs), error: nil)
+  }
+}

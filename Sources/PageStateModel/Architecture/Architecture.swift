@@ -1,0 +1,135 @@
+import PageStateTrace
+
+/// The rules of one confidential-computing architecture: what each verb does
+/// to pages and folios, which waits it needs, which findings it raises.
+///
+/// The engine owns actors, program order, time, waits and the end-of-trace
+/// analysis for every architecture; an architecture only answers "what does
+/// this event do to this memory under this policy".
+public protocol Architecture: Sendable {
+  /// The architecture's name in traces.
+  static var name: ArchitectureName { get }
+
+  /// The page bits a `memory` block starts with.
+  static func initialBits(_ state: InitialState, backing: Backing) -> UInt8
+
+  /// The state of a page as reports name it (`secure`, `pinned-shared`, ...).
+  static func stateName(_ bits: UInt8) -> String
+
+  /// Applies `event` from page offset `offset` on (a retry resumes where the
+  /// event blocked). Findings go to `model.findings`.
+  static func apply(_ event: Event, from offset: UInt64, model: inout Model) -> Outcome
+}
+
+/// What an event did.
+public enum Outcome: Sendable, Hashable {
+  /// The event completed.
+  case done
+  /// The event must wait; retry it from page offset `resumeAt` when the folio changes.
+  case blocked(Wait, resumeAt: UInt64)
+  /// The VMM kills the guest (`guest-killed` was reported).
+  case killGuest
+  /// The event cannot be applied: an input error at the event's verb.
+  case failed(String)
+}
+
+/// What a blocked actor waits for.
+public struct Wait: Sendable, Hashable {
+  public enum Condition: String, Sendable, Hashable {
+    case unlock
+    case writebackEnd = "writeback-end"
+    case references
+  }
+  public var condition: Condition
+  /// A page of the folio waited on (the folio may change order meanwhile).
+  public var page: UInt64
+  /// The head of the folio at the time of blocking, and its size.
+  public var folio: PageRange
+  /// Whether the wait is a conversion's (bounded by the `wait` knob).
+  public var isConversion: Bool
+  /// What waits, in kernel terms: `import of 0x1`.
+  public var what: String
+
+  public init(condition: Condition, page: UInt64, folio: PageRange, isConversion: Bool, what: String) {
+    self.condition = condition
+    self.page = page
+    self.folio = folio
+    self.isConversion = isConversion
+    self.what = what
+  }
+}
+
+/// An open DMA window (`dma-start` .. `dma-end`).
+public struct DMAWindow: Sendable, Hashable {
+  public var actor: Int32
+  public var id: Int32
+  public var pages: PageRange
+  public var line: Int
+  public var write: Bool
+}
+
+/// Pending fault injections on one page (`inject`).
+public struct Injection: Sendable, Hashable {
+  public var export: UInt64 = 0
+  public var pinShared: UInt64 = 0
+  public var `import`: UInt64 = 0
+}
+
+/// The state a replay changes: memory, statistics, findings, DMA windows,
+/// injections. A value: the explorer copies and hashes it.
+public struct Model: Sendable {
+  public var policy: Policy
+  public var memory = Memory()
+  public var stats = Statistics()
+  public var findings = FindingLog()
+  public var dmaWindows: [DMAWindow] = []
+  public var injections: [UInt64: Injection] = [:]
+  /// Actor names and kinds by index.
+  public var actorNames: [String] = []
+  public var actorKinds: [ActorKind] = []
+  public var symbols: [String] = []
+  /// Current trace time.
+  public var time: UInt64 = 0
+  public var fileName = ""
+
+  public init(policy: Policy) {
+    self.policy = policy
+  }
+
+  /// Reports a finding about `page` at `event`.
+  public mutating func report(
+    _ kind: FindingKind, severity: Severity? = nil, at event: Event, page: UInt64, state: String, message: String
+  ) {
+    let f = memory.folio(of: page)
+    findings.add(
+      Finding(
+        kind: kind, severity: severity, line: event.line, time: time, actor: actorNames[Int(event.actor)],
+        event: "\(event.verb.name) \(event.pages.count > 0 ? event.pages.description : "")".trimmingTrailingSpace,
+        page: page, folio: f.head, folioOrder: Int(memory.order[f.index]), state: state, message: message))
+  }
+
+  /// `qemu`, or `actor #3` if unknown.
+  public func actorName(_ index: Int32) -> String {
+    Int(index) < actorNames.count ? actorNames[Int(index)] : "actor #\(index)"
+  }
+
+  /// How a holder record reads in a chain: `pin 0x0 longterm by qemu at line 7`.
+  public func describe(_ h: Holder, page: UInt64) -> String {
+    let what: String
+    switch h.kind {
+    case .pinLongterm: what = "pin \(hex(page)) longterm"
+    case .lock: what = "lock of \(hex(page))"
+    case .writeback: what = "writeback of \(hex(page))"
+    default: what = "\(h.kind.verb) \(hex(page))\(h.count > 1 ? " (x\(h.count))" : "")"
+    }
+    return "\(what) by \(actorName(h.actor)) at line \(h.line)"
+  }
+}
+
+extension String {
+  var trimmingTrailingSpace: String {
+    var s = self
+    while s.last == " " { s.removeLast() }
+    return s
+  }
+}

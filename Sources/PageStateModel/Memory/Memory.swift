@@ -1,0 +1,255 @@
+import PageStateTrace
+
+/// The guest's declared memory: per-page and per-folio state in flat arrays.
+///
+/// A page's flat index is `block.base + (page - block.first)`. Per page: one
+/// byte of architecture state (`pageBits`) and the order of its folio. Per folio
+/// (stored at its head page's index): flags, the count of extra references, and
+/// the head of its holder list. Holders live in a pool and exist only while a
+/// folio holds something. About 11 bytes per declared page.
+///
+/// A value type: copying it copies the arrays (copy-on-write), so an explorer
+/// can keep and hash states of small scenarios.
+public struct Memory: Sendable, Hashable {
+  public struct Block: Sendable, Hashable {
+    public var pages: PageRange
+    public var base: Int
+    public var backing: Backing
+  }
+
+  /// Folio flags.
+  public struct FolioFlags: OptionSet, Sendable, Hashable {
+    public var rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    public static let writeback = FolioFlags(rawValue: 1)
+    public static let locked = FolioFlags(rawValue: 2)
+    public static let dirty = FolioFlags(rawValue: 4)
+    /// PG_arch_1 of the folio (s390 `track=folio`).
+    public static let archBit = FolioFlags(rawValue: 8)
+  }
+
+  public private(set) var blocks: [Block] = []
+  /// Architecture-defined bits per page.
+  public var pageBits: [UInt8] = []
+  /// The order of the folio each page belongs to.
+  public var order: [UInt8] = []
+  public var folioFlags: [FolioFlags] = []
+  /// Extra references per folio (at the head's index).
+  public var extra: [UInt32] = []
+  var holderHead: [Int32] = []
+  public private(set) var holders: [Holder] = []
+  var freeHolder: Int32 = -1
+  /// LRU-batch references outstanding, over all folios.
+  public private(set) var lruReferences: UInt64 = 0
+  /// Folios whose lock, writeback, references or order changed since the engine
+  /// last looked (head page and page count), for waking waiters.
+  public var changes: [PageRange] = []
+  var lastBlock = 0
+
+  public init() {}
+
+  /// Adds a `memory` block (the reader has checked alignment and overlap).
+  public mutating func declare(_ d: MemoryDeclaration, initialBits: UInt8) {
+    let base = pageBits.count
+    let n = Int(d.pages.count)
+    let b = Block(pages: d.pages, base: base, backing: d.backing)
+    let at = blocks.firstIndex { $0.pages.first > d.pages.first } ?? blocks.count
+    blocks.insert(b, at: at)
+    lastBlock = 0
+    pageBits.append(contentsOf: repeatElement(initialBits, count: n))
+    order.append(contentsOf: repeatElement(UInt8(d.order), count: n))
+    folioFlags.append(contentsOf: repeatElement([], count: n))
+    extra.append(contentsOf: repeatElement(0, count: n))
+    holderHead.append(contentsOf: repeatElement(-1, count: n))
+  }
+
+  // MARK: - Addressing
+
+  /// The block holding `page` (which the reader checked is declared).
+  @inline(__always)
+  public mutating func block(of page: UInt64) -> Block {
+    let b = blocks[lastBlock]
+    if page >= b.pages.first && page < b.pages.end { return b }
+    var lo = 0
+    var hi = blocks.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if blocks[mid].pages.end <= page { lo = mid + 1 } else { hi = mid }
+    }
+    precondition(lo < blocks.count && blocks[lo].pages.contains(page), "undeclared page \(hex(page))")
+    lastBlock = lo
+    return blocks[lo]
+  }
+
+  /// The flat index of a page.
+  @inline(__always)
+  public mutating func index(of page: UInt64) -> Int {
+    let b = block(of: page)
+    return b.base + Int(page - b.pages.first)
+  }
+
+  /// The page number at a flat index (slow; for reports).
+  public func page(at index: Int) -> UInt64 {
+    let b = blocks.last { $0.base <= index }!
+    return b.pages.first + UInt64(index - b.base)
+  }
+
+  /// The folio holding `page`: its head page, its head's flat index, and its page count.
+  @inline(__always)
+  public mutating func folio(of page: UInt64) -> (head: UInt64, index: Int, count: Int) {
+    let i = index(of: page)
+    let n = 1 << Int(order[i])
+    let offset = Int(page & UInt64(n - 1))
+    return (page - UInt64(offset), i - offset, n)
+  }
+
+  public func backing(ofIndex index: Int) -> Backing {
+    blocks.last { $0.base <= index }!.backing
+  }
+
+  // MARK: - References and holders
+
+  /// Adds `n` markers of `kind` held by `actor` on the folio at head index `folio`.
+  public mutating func hold(_ folio: Int, actor: Int32, kind: HolderKind, count n: UInt32, line: Int, head: UInt64) {
+    var h = holderHead[folio]
+    while h >= 0 {
+      if holders[Int(h)].actor == actor && holders[Int(h)].kind == kind {
+        holders[Int(h)].count += n
+        break
+      }
+      h = holders[Int(h)].next
+    }
+    if h < 0 {
+      let record = Holder(folio: folio, actor: actor, kind: kind, count: n, line: line, next: -1)
+      var slot: Int32
+      if freeHolder >= 0 {
+        slot = freeHolder
+        freeHolder = holders[Int(slot)].next
+        holders[Int(slot)] = record
+      } else {
+        slot = Int32(holders.count)
+        holders.append(record)
+      }
+      // Append at the tail so the list stays in acquisition order.
+      if holderHead[folio] < 0 {
+        holderHead[folio] = slot
+      } else {
+        var t = holderHead[folio]
+        while holders[Int(t)].next >= 0 { t = holders[Int(t)].next }
+        holders[Int(t)].next = slot
+      }
+    }
+    if kind.isReference {
+      extra[folio] += n
+      if kind == .lru { lruReferences += UInt64(n) }
+    }
+    changes.append(PageRange(first: head, count: UInt64(1) << UInt64(order[folio])))
+  }
+
+  /// Drops up to `n` markers of one of `kinds` held by `actor` (oldest record
+  /// first). Returns how many were dropped.
+  @discardableResult
+  public mutating func release(_ folio: Int, actor: Int32?, kinds: [HolderKind], count n: UInt32, head: UInt64) -> UInt32 {
+    var remaining = n
+    var previous: Int32 = -1
+    var h = holderHead[folio]
+    while h >= 0 && remaining > 0 {
+      let r = holders[Int(h)]
+      let next = r.next
+      if (actor == nil || r.actor == actor!) && kinds.contains(r.kind) {
+        let take = min(r.count, remaining)
+        remaining -= take
+        holders[Int(h)].count -= take
+        if r.kind.isReference {
+          extra[folio] -= take
+          if r.kind == .lru { lruReferences -= UInt64(take) }
+        }
+        if holders[Int(h)].count == 0 {
+          if previous < 0 { holderHead[folio] = next } else { holders[Int(previous)].next = next }
+          holders[Int(h)].next = freeHolder
+          holders[Int(h)].count = 0
+          freeHolder = h
+          h = next
+          continue
+        }
+      }
+      previous = h
+      h = next
+    }
+    if remaining < n {
+      changes.append(PageRange(first: head, count: UInt64(1) << UInt64(order[folio])))
+    }
+    return n - remaining
+  }
+
+  /// How many markers of `kinds` `actor` holds on the folio.
+  public func held(_ folio: Int, actor: Int32, kinds: [HolderKind]) -> UInt32 {
+    var total: UInt32 = 0
+    var h = holderHead[folio]
+    while h >= 0 {
+      let r = holders[Int(h)]
+      if r.actor == actor && kinds.contains(r.kind) { total += r.count }
+      h = r.next
+    }
+    return total
+  }
+
+  /// Whether `actor` holds any marker (reference, pin, lock, writeback) on the folio.
+  public func holdsMarker(_ folio: Int, actor: Int32) -> Bool {
+    var h = holderHead[folio]
+    while h >= 0 {
+      if holders[Int(h)].actor == actor { return true }
+      h = holders[Int(h)].next
+    }
+    return false
+  }
+
+  /// Whether the folio holds any marker at all.
+  public func hasMarker(_ folio: Int) -> Bool {
+    extra[folio] > 0 || !folioFlags[folio].intersection([.writeback, .locked]).isEmpty
+  }
+
+  /// The holder records of a folio, in acquisition order.
+  public func holders(of folio: Int) -> [Holder] {
+    var all: [Holder] = []
+    var h = holderHead[folio]
+    while h >= 0 {
+      all.append(holders[Int(h)])
+      h = holders[Int(h)].next
+    }
+    return all
+  }
+
+  /// Drops every LRU-batch reference (lru_add_drain_all).
+  public mutating func drainLRU() {
+    guard lruReferences > 0 else { return }
+    var i = 0
+    while i < holders.count {
+      let r = holders[i]
+      if r.kind == .lru && r.count > 0 {
+        let head = page(at: r.folio)
+        release(r.folio, actor: r.actor, kinds: [.lru], count: r.count, head: head)
+      }
+      i += 1
+    }
+  }
+
+  // MARK: - Folio structure
+
+  /// Splits the folio at head index `folio` into order-0 folios, copying its
+  /// flags (PG_arch_1, dirty) to every new folio. The caller checked it holds nothing.
+  public mutating func split(_ folio: Int, head: UInt64) {
+    let n = 1 << Int(order[folio])
+    let flags = folioFlags[folio]
+    for i in folio..<(folio + n) {
+      order[i] = 0
+      folioFlags[i] = flags
+    }
+    changes.append(PageRange(first: head, count: UInt64(n)))
+  }
+
+  /// Notes a change of a folio's lock or writeback flag.
+  public mutating func noteChange(head: UInt64, folio: Int) {
+    changes.append(PageRange(first: head, count: UInt64(1) << UInt64(order[folio])))
+  }
+}

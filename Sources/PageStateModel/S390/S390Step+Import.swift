@@ -1,0 +1,97 @@
+import PageStateTrace
+
+extension S390Step {
+  /// Makes a page secure: `gmap_make_secure` -> `make_folio_secure` (the guest's
+  /// PGM 0x3e fault, `share` of a page it does not own, or the host side of an
+  /// `unshare` of a pinned-shared page, UVC UNPIN_PAGE_SHARED).
+  ///
+  /// Returns nil when the page is secure, or the outcome that stops the event:
+  /// a wait (KVM re-enters the guest, which faults again) or the guest's death.
+  func importPage(_ m: inout Model, _ page: UInt64, why: String) -> Outcome? {
+    var i = m.memory.index(of: page)
+    if m.memory.pageBits[i] & S390PV.unmapped != 0 {
+      // -ENXIO: KVM faults the page in writable and retries; the baseline rises again.
+      m.memory.pageBits[i] &= ~S390PV.unmapped
+    }
+    var f = m.memory.folio(of: page)
+    let what = "\(why) of \(hex(page))"
+    // Step 1: a large folio.
+    if f.count > 1 {
+      switch m.policy.large {
+      case .allow:
+        break
+      case .refuse:
+        m.report(.guestKilled, at: event, page: page, state: state(m, index: i).name,
+          message: "\(what): the folio \(hex(f.head)) has order \(m.memory.order[f.index]); make_folio_secure returns -EINVAL for a large folio (s390 6.10) and the VMM kills the guest")
+        return .killGuest
+      case .split:
+        if let wait = conversionBlocker(&m, f, page: page, conversion: true, what: "split of folio \(hex(f.head)) before the \(what)") {
+          m.stats.add(.importRetries)
+          return wait
+        }
+        m.memory.split(f.index, head: f.head)
+        m.stats.add(.splits)
+        f = m.memory.folio(of: page)
+        i = f.index
+      }
+    }
+    // Steps 2-4: lock, writeback, references.
+    if let wait = conversionBlocker(&m, f, page: page, conversion: true, what: what) {
+      m.stats.add(.importRetries)
+      return wait
+    }
+    // Step 5: the bit first, then the UV call (the bit over-indicates by design).
+    setArchBit(&m, index: i, folio: f.index)
+    if !m.injections.isEmpty {
+      while consume(&m, page, .import) {
+        // A busy UV: the import is retried at once (-EAGAIN without a wait).
+        m.stats.call(.import)
+        m.stats.add(.importRetries)
+      }
+    }
+    m.stats.call(.import)
+    m.stats.add(.imports)
+    setState(&m, index: i, page: page, .secure, why: what)
+    return nil
+  }
+
+  /// Steps 2-4 of `make_folio_secure`: the folio lock (-EAGAIN), writeback
+  /// (-EAGAIN), and the refcount freeze at `expected_folio_refs()` (-EBUSY,
+  /// after `lru_add_drain_all()`). Returns the wait, or nil if the folio is free.
+  func conversionBlocker(_ m: inout Model, _ f: (head: UInt64, index: Int, count: Int), page: UInt64, conversion: Bool, what: String) -> Outcome? {
+    let flags = m.memory.folioFlags[f.index]
+    if flags.contains(.locked) {
+      return blocked(.unlock, page: page, folio: f.head, count: f.count, conversion: conversion, what: what, resumeAt: page)
+    }
+    if flags.contains(.writeback) {
+      return blocked(.writebackEnd, page: page, folio: f.head, count: f.count, conversion: conversion, what: what, resumeAt: page)
+    }
+    if m.memory.extra[f.index] > 0 {
+      if m.policy.drain && m.memory.lruReferences > 0 {
+        m.memory.drainLRU()
+        m.stats.add(.lruDrains)
+      }
+      if m.memory.extra[f.index] > 0 {
+        return blocked(.references, page: page, folio: f.head, count: f.count, conversion: conversion, what: what, resumeAt: page)
+      }
+    }
+    return nil
+  }
+
+  /// Takes one pending injected failure of `kind` on `page`.
+  func consume(_ m: inout Model, _ page: UInt64, _ kind: InjectedFailure) -> Bool {
+    guard var j = m.injections[page] else { return false }
+    var hit = false
+    switch kind {
+    case .export: if j.export > 0 { j.export -= 1; hit = true }
+    case .pinShared: if j.pinShared > 0 { j.pinShared -= 1; hit = true }
+    case .import: if j.import > 0 { j.import -= 1; hit = true }
+    }
+    if j.export == 0 && j.pinShared == 0 && j.import == 0 {
+      m.injections[page] = nil
+    } else {
+      m.injections[page] = j
+    }
+    return hit
+  }
+}

@@ -1,0 +1,91 @@
+import PageStateTrace
+
+/// One event applied to the s390 model. The paths live in extensions:
+/// `+Import` (make_folio_secure), `+Hook` (arch_make_folio_accessible), `+Verbs`.
+struct S390Step {
+  typealias State = S390PV.PageState
+  let event: Event
+
+  var actor: Int32 { event.actor }
+
+  // MARK: Page bits
+
+  @inline(__always)
+  func state(_ m: inout Model, _ page: UInt64) -> State {
+    State(rawValue: m.memory.pageBits[m.memory.index(of: page)] & S390PV.stateMask)!
+  }
+
+  @inline(__always)
+  func state(_ m: Model, index i: Int) -> State {
+    State(rawValue: m.memory.pageBits[i] & S390PV.stateMask)!
+  }
+
+  /// Sets a page's state; a page that becomes secure under an open DMA window
+  /// is `io-on-secure`, and one whose arch bit is clear is `arch-bit-lost`.
+  func setState(_ m: inout Model, index i: Int, page: UInt64, _ s: State, why: String) {
+    m.memory.pageBits[i] = (m.memory.pageBits[i] & ~S390PV.stateMask) | s.rawValue
+    guard s == .secure else { return }
+    if !archBitSet(&m, page: page) {
+      m.report(.archBitLost, at: event, page: page, state: s.name,
+        message: "page \(hex(page)) became secure (\(why)) while PG_arch_1 is clear: the hook would skip it and let I/O through")
+    }
+    if !m.dmaWindows.isEmpty {
+      for w in m.dmaWindows where w.pages.contains(page) {
+        m.report(.ioOnSecure, at: event, page: page, state: s.name,
+          message: "\(why) made page \(hex(page)) secure while a DMA \(w.write ? "write" : "read") by \(m.actorName(w.actor)) (started at line \(w.line)) is still in flight: the device touches guest-private memory")
+      }
+    }
+  }
+
+  /// Whether the arch bit that covers `page` is set (page or folio, per `track`).
+  func archBitSet(_ m: inout Model, page: UInt64) -> Bool {
+    let f = m.memory.folio(of: page)
+    if m.policy.track == .folio {
+      return m.memory.folioFlags[f.index].contains(.archBit)
+    }
+    return m.memory.pageBits[f.index + Int(page - f.head)] & S390PV.archBit != 0
+  }
+
+  /// Sets the arch bit covering a page (step 5 of the import: before the UV call).
+  func setArchBit(_ m: inout Model, index i: Int, folio: Int) {
+    if m.policy.track == .folio {
+      m.memory.folioFlags[folio].insert(.archBit)
+    } else {
+      m.memory.pageBits[i] |= S390PV.archBit
+    }
+  }
+
+  /// Clears a page's bit (track=page), or the folio's bit if no page of it is
+  /// left secure (track=folio).
+  func clearArchBit(_ m: inout Model, index i: Int, folio: Int, count: Int) {
+    if m.policy.track == .folio {
+      for j in folio..<(folio + count) where state(m, index: j) == .secure { return }
+      m.memory.folioFlags[folio].remove(.archBit)
+    } else {
+      m.memory.pageBits[i] &= ~S390PV.archBit
+    }
+  }
+
+  // MARK: Helpers
+
+  /// Calls `body` for each folio the pages `from..<end` touch, with the part of the range in it.
+  func forEachFolio(_ m: inout Model, from offset: UInt64, _ body: (inout Model, _ head: UInt64, _ folio: Int, _ count: Int, _ part: PageRange) -> Outcome?) -> Outcome {
+    var page = event.pages.first + offset
+    let end = event.pages.end
+    while page < end {
+      let f = m.memory.folio(of: page)
+      let partEnd = min(end, f.head + UInt64(f.count))
+      if let o = body(&m, f.head, f.index, f.count, PageRange(first: page, count: partEnd - page)) { return o }
+      page = partEnd
+    }
+    return .done
+  }
+
+  func blocked(_ condition: Wait.Condition, page: UInt64, folio head: UInt64, count: Int, conversion: Bool, what: String, resumeAt page0: UInt64) -> Outcome {
+    .blocked(
+      Wait(condition: condition, page: page, folio: PageRange(first: head, count: UInt64(count)), isConversion: conversion, what: what),
+      resumeAt: page0 - event.pages.first)
+  }
+
+  func failed(_ message: String) -> Outcome { .failed(message) }
+}

@@ -1,0 +1,149 @@
+/// A token of a line: bytes `start..<end` of the line buffer (0-based).
+struct Token {
+  var start: Int
+  var end: Int
+  var column: Int { start + 1 }
+  var length: Int { end - start }
+}
+
+/// Lexical helpers over the bytes of one line.
+struct LineBytes {
+  let bytes: UnsafeBufferPointer<UInt8>
+
+  subscript(_ i: Int) -> UInt8 { bytes[i] }
+
+  func text(_ t: Token) -> String {
+    String(decoding: UnsafeBufferPointer(rebasing: bytes[t.start..<t.end]), as: UTF8.self)
+  }
+
+  func slice(_ t: Token) -> UnsafeBufferPointer<UInt8> {
+    UnsafeBufferPointer(rebasing: bytes[t.start..<t.end])
+  }
+
+  func equals(_ t: Token, _ word: StaticString) -> Bool {
+    guard t.length == word.utf8CodeUnitCount else { return false }
+    let w = word.utf8Start
+    for i in 0..<t.length where bytes[t.start + i] != w[i] { return false }
+    return true
+  }
+
+  func equals(_ t: Token, _ word: [UInt8]) -> Bool {
+    guard t.length == word.count else { return false }
+    for i in 0..<t.length where bytes[t.start + i] != word[i] { return false }
+    return true
+  }
+
+  /// Splits on spaces and tabs, stopping at `#`. Reuses `tokens`' storage.
+  func tokenize(into tokens: inout [Token]) {
+    tokens.removeAll(keepingCapacity: true)
+    var i = 0
+    let n = bytes.count
+    while i < n {
+      let b = bytes[i]
+      if b == 0x20 || b == 0x09 {
+        i += 1
+        continue
+      }
+      if b == 0x23 { break }  // '#'
+      let s = i
+      while i < n {
+        let c = bytes[i]
+        if c == 0x20 || c == 0x09 || c == 0x23 { break }
+        i += 1
+      }
+      tokens.append(Token(start: s, end: i))
+    }
+  }
+
+  /// The index of the first `=` in the token, if any.
+  func equalsSign(in t: Token) -> Int? {
+    var i = t.start
+    while i < t.end {
+      if bytes[i] == 0x3D { return i }
+      i += 1
+    }
+    return nil
+  }
+
+  /// Whether the bytes form an identifier `[A-Za-z_][A-Za-z0-9_.-]*`.
+  func isIdentifier(_ t: Token) -> Bool {
+    guard t.length > 0 else { return false }
+    let f = bytes[t.start]
+    guard isLetter(f) || f == 0x5F else { return false }
+    var i = t.start + 1
+    while i < t.end {
+      let c = bytes[i]
+      if !(isLetter(c) || isDigit(c) || c == 0x5F || c == 0x2E || c == 0x2D) { return false }
+      i += 1
+    }
+    return true
+  }
+
+  /// Parses a decimal or `0x` hexadecimal number; nil if malformed or over `limit`.
+  func number(_ t: Token, limit: UInt64 = .max) -> UInt64? {
+    number(from: t.start, to: t.end, limit: limit)
+  }
+
+  func number(from s: Int, to e: Int, limit: UInt64 = .max) -> UInt64? {
+    guard s < e else { return nil }
+    var value: UInt64 = 0
+    if e - s > 2 && bytes[s] == 0x30 && (bytes[s + 1] | 0x20) == 0x78 {
+      var i = s + 2
+      while i < e {
+        let c = bytes[i]
+        let d: UInt64
+        if isDigit(c) {
+          d = UInt64(c - 0x30)
+        } else if (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 {
+          d = UInt64((c | 0x20) - 0x61 + 10)
+        } else {
+          return nil
+        }
+        if value > (limit - d) / 16 { return nil }
+        value = value * 16 + d
+        i += 1
+      }
+      return value
+    }
+    var i = s
+    while i < e {
+      let c = bytes[i]
+      guard isDigit(c) else { return nil }
+      let d = UInt64(c - 0x30)
+      if value > (limit - d) / 10 { return nil }
+      value = value * 10 + d
+      i += 1
+    }
+    return value
+  }
+
+  /// Parses `150ms`, `3us`, `2s`, `10ns`, or (if `bareIsNanoseconds`) a bare number.
+  /// Returns nanoseconds; nil if malformed or too large.
+  func duration(_ t: Token, bareIsNanoseconds: Bool) -> UInt64? {
+    var i = t.start
+    while i < t.end && isDigit(bytes[i]) { i += 1 }
+    if i == t.end || (i - t.start > 2 && bytes[t.start + 1] | 0x20 == 0x78) {
+      return bareIsNanoseconds ? number(t) : nil
+    }
+    guard i > t.start, let value = number(from: t.start, to: i) else { return nil }
+    let unitLength = t.end - i
+    let multiplier: UInt64
+    if unitLength == 1 && bytes[i] == 0x73 {
+      multiplier = 1_000_000_000
+    } else if unitLength == 2 && bytes[i + 1] == 0x73 {
+      switch bytes[i] {
+      case 0x6E: multiplier = 1
+      case 0x75: multiplier = 1_000
+      case 0x6D: multiplier = 1_000_000
+      default: return nil
+      }
+    } else {
+      return nil
+    }
+    let (product, overflow) = value.multipliedReportingOverflow(by: multiplier)
+    return overflow ? nil : product
+  }
+}
+
+@inline(__always) func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
+@inline(__always) func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= 0x61 && (c | 0x20) <= 0x7A }

@@ -1,0 +1,200 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Reads a trace (language v1) as a stream of statements.
+///
+/// Streaming and byte-level: lines are found in 1 MiB chunks and parsed in
+/// place, and nothing is kept per event, so memory use depends on the number
+/// of declared pages, actors and names, never on the length of the trace.
+/// Every lexical and setup rule of `trace-format.md` is checked here; the
+/// first violation is thrown as a `TraceError` with its line and column.
+public struct TraceReader {
+  /// The limits that keep input from allocating without bound.
+  public enum Limits {
+    /// Longest line, in bytes.
+    public static let lineLength = 64 * 1024
+    /// Pages that all `memory` statements together may declare (1 TiB of guest memory).
+    public static let declaredPages: UInt64 = 1 << 28
+    /// Page numbers are guest frame numbers that fit in 52 bits.
+    public static let pageNumberLimit: UInt64 = 1 << 52
+    /// Largest folio order.
+    public static let maxOrder = 18
+    /// Actors, and interned ids and tags.
+    public static let names = 1 << 20
+    /// `memory` statements.
+    public static let memoryBlocks = 4096
+    /// `expect` lines in one file.
+    public static let expectations = 100_000
+  }
+
+  public let fileName: String
+  let source: ByteSource
+  var lineNumber = 0
+  var tokens: [Token] = []
+  var pending: [Statement] = []
+  var pendingIndex = 0
+
+  // Setup state.
+  public internal(set) var architecture: ArchitectureName?
+  var sawStatement = false
+  var sawPolicy = false
+  var sawEvent = false
+  var lastTime: UInt64 = 0
+  var declared: [PageRange] = []  // sorted by first page
+  var declaredTotal: UInt64 = 0
+  var actors = NameTable()
+  var actorKinds: [ActorKind] = []
+  var actorLines: [Int] = []
+  var symbols = NameTable()
+  var expectationCount = 0
+  var lastRangeIndex = 0
+
+  public init(fileName: String, source: ByteSource) {
+    self.fileName = fileName
+    self.source = source
+    tokens.reserveCapacity(32)
+  }
+
+  /// The names of the actors seen so far, by index.
+  public var actorNames: [String] { actors.names }
+
+  /// The next statement, or nil at the end of the trace.
+  public mutating func next() throws(TraceError) -> Statement? {
+    if pendingIndex < pending.count {
+      let s = pending[pendingIndex]
+      pendingIndex += 1
+      if pendingIndex == pending.count {
+        pending.removeAll(keepingCapacity: true)
+        pendingIndex = 0
+      }
+      return s
+    }
+    while true {
+      guard let range = try nextLine() else { return nil }
+      let statement = try source.buffer.withUnsafeBufferPointer { (all) throws(TraceError) -> Statement? in
+        var line = UnsafeBufferPointer(rebasing: all[range])
+        if lineNumber == 1 && line.count >= 3 && line[0] == 0xEF && line[1] == 0xBB && line[2] == 0xBF {
+          line = UnsafeBufferPointer(rebasing: line[3...])  // a UTF-8 byte order mark
+        }
+        if let last = line.last, last == 0x0D {
+          line = UnsafeBufferPointer(rebasing: line[..<(line.count - 1)])
+        }
+        return try parse(LineBytes(bytes: line))
+      }
+      if let statement {
+        if pending.isEmpty { return statement }
+        pending.append(statement)
+        return try next()
+      }
+      if !pending.isEmpty { return try next() }
+    }
+  }
+
+  /// Reads every statement; for tests and small inputs.
+  public mutating func readAll() throws(TraceError) -> [Statement] {
+    var all: [Statement] = []
+    while let s = try next() { all.append(s) }
+    return all
+  }
+
+  /// The byte range of the next line in `source.buffer`, without its `\n`.
+  mutating func nextLine() throws(TraceError) -> Range<Int>? {
+    while true {
+      let start = source.start
+      let end = source.end
+      let newline: Int? = source.buffer.withUnsafeBufferPointer { p in
+        guard start < end else { return nil }
+        guard let hit = memchr(p.baseAddress! + start, 0x0A, end - start) else { return nil }
+        return p.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+      }
+      if let newline {
+        lineNumber += 1
+        source.start = newline + 1
+        try checkLength(newline - start)
+        return start..<newline
+      }
+      try checkLength(end - start)
+      let more: Bool
+      do {
+        more = try source.fill()
+      } catch {
+        throw TraceError(location(column: 1), "cannot read '\(fileName)': \(error.message)")
+      }
+      if !more {
+        let s = source.start
+        let e = source.end
+        if s >= e { return nil }
+        lineNumber += 1
+        source.start = e
+        return s..<e  // the last line has no trailing newline
+      }
+    }
+  }
+
+  func checkLength(_ length: Int) throws(TraceError) {
+    if length > Limits.lineLength {
+      throw TraceError(
+        SourceLocation(file: fileName, line: lineNumber + 1, column: Limits.lineLength + 1),
+        "line is longer than \(Limits.lineLength) bytes")
+    }
+  }
+
+  func location(column: Int) -> SourceLocation {
+    SourceLocation(file: fileName, line: lineNumber, column: column)
+  }
+
+  func fail(_ column: Int, _ message: String) -> TraceError {
+    TraceError(location(column: column), message)
+  }
+
+  func fail(_ token: Token, _ message: String) -> TraceError {
+    TraceError(location(column: token.column), message)
+  }
+
+  /// The column just past the end of the line's last token (for "expected X" at end of line).
+  func endColumn(_ line: LineBytes) -> Int {
+    (tokens.last?.end ?? 0) + 1
+  }
+
+  mutating func parse(_ line: LineBytes) throws(TraceError) -> Statement? {
+    line.tokenize(into: &tokens)
+    guard let first = tokens.first else { return nil }
+    let isEvent = line[first.start] == 0x40 /* @ */ || line[first.end - 1] == 0x3A /* : */
+      || (tokens.count > 1 && line.equals(tokens[1], ":"))
+    if isEvent {
+      return try parseEvent(line)
+    }
+    let statement: Statement
+    if line.equals(first, "pagestate") {
+      statement = try parseHeader(line)
+    } else if line.equals(first, "arch") {
+      statement = try parseArchitecture(line)
+    } else if line.equals(first, "memory") {
+      statement = try parseMemory(line)
+    } else if line.equals(first, "policy") {
+      statement = try parsePolicy(line)
+    } else if line.equals(first, "actor") {
+      statement = try parseActor(line)
+    } else if line.equals(first, "expect") {
+      statement = try parseExpectation(line)
+    } else {
+      let word = line.text(first)
+      let keywords = ["pagestate", "arch", "memory", "policy", "actor", "expect"]
+      var hint = didYouMean(word, keywords)
+      if hint.isEmpty, VerbSyntax.named(word) != nil {
+        hint = " (an event needs its actor first: 'ACTOR: \(word) ...')"
+      }
+      throw fail(
+        first,
+        "expected a statement (pagestate, arch, memory, policy, actor, expect) or an event 'ACTOR: VERB ...', found '\(word)'\(hint)"
+      )
+    }
+    sawStatement = true
+    return statement
+  }
+}

@@ -1,0 +1,80 @@
+/// Which UV call an `inject` makes fail.
+public enum InjectedFailure: String, CaseIterable, Sendable, Hashable {
+  case export
+  case pinShared = "pin-shared"
+  case `import`
+}
+
+/// The scope of an accessibility-hook call (`make-accessible ... scope=`).
+public enum HookScope: String, CaseIterable, Sendable, Hashable {
+  case page, folio
+}
+
+/// A page size for SEV-SNP page state changes and PVALIDATE (`size=`).
+public enum GuestPageSize: String, CaseIterable, Sendable, Hashable {
+  case size4K = "4k"
+  case size2M = "2m"
+}
+
+/// A guest page-table C-bit (`c=`).
+public enum CBit: String, CaseIterable, Sendable, Hashable {
+  case enc, dec
+}
+
+/// One event line: `[@TIME] ACTOR: VERB OPERANDS [key=value ...]`.
+///
+/// A plain value of fixed size (apart from a `note`'s text), so streams of
+/// millions of events cost no allocation.
+public struct Event: Sendable, Hashable {
+  /// The line in its file.
+  public var line: Int
+  /// The column of the verb (where model errors point).
+  public var column: Int32
+  /// The column of the page operand.
+  public var operandColumn: Int32
+  /// Absolute trace time in nanoseconds.
+  public var time: UInt64
+  /// Whether the time was written with `@` (for the writer).
+  public var hasExplicitTime: Bool
+  /// The actor's index in declaration order (see `ActorDeclaration.index`).
+  public var actor: Int32
+  public var verb: Verb
+  /// The pages; `count == 0` for verbs without a page operand.
+  public var pages: PageRange
+  public var words: EventWords
+  public var scope: HookScope?
+  public var failure: InjectedFailure?
+  /// `count=` of `inject` (default 1).
+  public var count: UInt64
+  public var size: GuestPageSize?
+  public var cbit: CBit?
+  /// Interned `id=` (DMA id), or -1.
+  public var id: Int32
+  /// Interned `via=` tag, or -1.
+  public var via: Int32
+  /// Actor index of `flush cpu=`, or -1.
+  public var cpu: Int32
+  /// The text of a `note`.
+  public var text: String?
+
+  public init(line: Int, column: Int32, time: UInt64, actor: Int32, verb: Verb, pages: PageRange) {
+    self.line = line
+    self.column = column
+    self.operandColumn = column
+    self.time = time
+    self.hasExplicitTime = false
+    self.actor = actor
+    self.verb = verb
+    self.pages = pages
+    self.words = []
+    self.scope = nil
+    self.failure = nil
+    self.count = 1
+    self.size = nil
+    self.cbit = nil
+    self.id = -1
+    self.via = -1
+    self.cpu = -1
+    self.text = nil
+  }
+}

@@ -1,0 +1,169 @@
+/// Every verb of the trace language v1, across architectures.
+public enum Verb: UInt8, CaseIterable, Sendable, Hashable {
+  // Shared host verbs (trace-format.md).
+  case get, put, pin, unpin, lock, unlock
+  case lruAdd, lruDrain, specGet, specPut
+  case writebackStart, writebackEnd
+  case access, makeAccessible, split, flush, note
+  // Device verbs.
+  case dmaStart, dmaEnd, dma
+  // s390-pv guest and host verbs.
+  case touch, share, unshare, unmap, destroy, inject
+  // sev / sev-snp verbs.
+  case psc, pvalidate, gpte, mprotect, splitPMD, convert
+
+  /// The verb's spelling in a trace.
+  public var name: String { VerbSyntax.table[Int(rawValue)].name }
+  /// The grammar and rules of the verb.
+  public var syntax: VerbSyntax { VerbSyntax.table[Int(rawValue)] }
+}
+
+/// Bare words that may follow a verb's operand (`pin 0x0 longterm write`).
+public struct EventWords: OptionSet, Sendable, Hashable {
+  public var rawValue: UInt16
+  public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+  public static let read = EventWords(rawValue: 1 << 0)
+  public static let write = EventWords(rawValue: 1 << 1)
+  public static let kernel = EventWords(rawValue: 1 << 2)
+  public static let user = EventWords(rawValue: 1 << 3)
+  public static let longterm = EventWords(rawValue: 1 << 4)
+  public static let `private` = EventWords(rawValue: 1 << 5)
+  public static let shared = EventWords(rawValue: 1 << 6)
+  public static let on = EventWords(rawValue: 1 << 7)
+  public static let off = EventWords(rawValue: 1 << 8)
+  public static let enc = EventWords(rawValue: 1 << 9)
+  public static let dec = EventWords(rawValue: 1 << 10)
+
+  /// Every word with its spelling, in the order they are written back.
+  public static let spellings: [(EventWords, String)] = [
+    (.read, "read"), (.write, "write"), (.kernel, "kernel"), (.user, "user"),
+    (.longterm, "longterm"), (.private, "private"), (.shared, "shared"),
+    (.on, "on"), (.off, "off"), (.enc, "enc"), (.dec, "dec"),
+  ]
+}
+
+/// The `key=value` options events take.
+public enum EventOptionKey: String, CaseIterable, Sendable {
+  case via, scope, id, cpu, fail, count, size, c
+}
+
+/// Which architectures a verb exists on.
+public struct ArchitectureSet: OptionSet, Sendable, Hashable {
+  public var rawValue: UInt8
+  public init(rawValue: UInt8) { self.rawValue = rawValue }
+  public static let s390PV = ArchitectureSet(rawValue: 1)
+  public static let sev = ArchitectureSet(rawValue: 2)
+  public static let sevSNP = ArchitectureSet(rawValue: 4)
+  public static let all: ArchitectureSet = [.s390PV, .sev, .sevSNP]
+  public static let sevBoth: ArchitectureSet = [.sev, .sevSNP]
+
+  public init(_ name: ArchitectureName) {
+    switch name {
+    case .s390PV: self = .s390PV
+    case .sev: self = .sev
+    case .sevSNP: self = .sevSNP
+    }
+  }
+}
+
+/// The grammar of one verb: its operand, the bare words and options it takes,
+/// which actors may use it and on which architectures it exists.
+public struct VerbSyntax: Sendable {
+  public enum Operand: Sendable { case none, pages, page, text }
+  /// Who may use the verb. Host actors may also use `.cpu` and `.device` verbs.
+  public enum Requirement: Sendable { case guest, host, device, cpu, any }
+
+  public let verb: Verb
+  public let name: String
+  public let requirement: Requirement
+  public let architectures: ArchitectureSet
+  public let operand: Operand
+  /// Groups of alternative bare words; at most one word of each group.
+  public let wordGroups: [EventWords]
+  /// Groups of which exactly one word must be given.
+  public let requiredGroups: [EventWords]
+  public let keys: [EventOptionKey]
+  public let requiredKeys: [EventOptionKey]
+
+  /// The kind an undeclared actor gets on first use of this verb.
+  public var impliedKind: ActorKind {
+    switch requirement {
+    case .guest: return .guest
+    case .device: return .device
+    default: return .host
+    }
+  }
+
+  /// Whether an actor of `kind` may use this verb.
+  public func allows(_ kind: ActorKind) -> Bool {
+    switch requirement {
+    case .any: return true
+    case .guest: return kind == .guest
+    case .device: return kind == .device || kind == .host
+    case .cpu: return kind == .cpu || kind == .host
+    case .host: return kind == .host
+    }
+  }
+
+  init(
+    _ verb: Verb, _ name: String, _ requirement: Requirement, _ architectures: ArchitectureSet,
+    _ operand: Operand, words: [EventWords] = [], required: [EventWords] = [],
+    keys: [EventOptionKey] = [], requiredKeys: [EventOptionKey] = []
+  ) {
+    self.verb = verb
+    self.name = name
+    self.requirement = requirement
+    self.architectures = architectures
+    self.operand = operand
+    self.wordGroups = words + required
+    self.requiredGroups = required
+    self.keys = keys
+    self.requiredKeys = requiredKeys
+  }
+
+  /// Indexed by `Verb.rawValue`.
+  public static let table: [VerbSyntax] = {
+    let rows: [VerbSyntax] = [
+      .init(.get, "get", .host, .all, .pages, keys: [.via]),
+      .init(.put, "put", .host, .all, .pages),
+      .init(.pin, "pin", .host, .all, .pages, words: [.longterm, .write]),
+      .init(.unpin, "unpin", .host, .all, .pages),
+      .init(.lock, "lock", .host, .all, .page),
+      .init(.unlock, "unlock", .host, .all, .page),
+      .init(.lruAdd, "lru-add", .host, .all, .pages),
+      .init(.lruDrain, "lru-drain", .host, .all, .none),
+      .init(.specGet, "spec-get", .host, .all, .pages),
+      .init(.specPut, "spec-put", .host, .all, .pages),
+      .init(.writebackStart, "writeback-start", .host, .all, .pages),
+      .init(.writebackEnd, "writeback-end", .host, .all, .pages),
+      .init(.access, "access", .cpu, .all, .pages, words: [[.kernel, .user]], required: [[.read, .write]]),
+      .init(.makeAccessible, "make-accessible", .host, .s390PV, .pages, keys: [.scope]),
+      .init(.split, "split", .host, .all, .page),
+      .init(.flush, "flush", .host, .all, .none, keys: [.cpu]),
+      .init(.note, "note", .any, .all, .text),
+      .init(.dmaStart, "dma-start", .device, .all, .pages, words: [[.read, .write]], keys: [.id]),
+      .init(.dmaEnd, "dma-end", .device, .all, .none, keys: [.id]),
+      .init(.dma, "dma", .device, .all, .pages, words: [[.read, .write]], keys: [.id]),
+      .init(.touch, "touch", .guest, .all, .pages, words: [.write], keys: [.c]),
+      .init(.share, "share", .guest, .s390PV, .pages),
+      .init(.unshare, "unshare", .guest, .s390PV, .pages),
+      .init(.unmap, "unmap", .host, .s390PV, .pages),
+      .init(.destroy, "destroy", .host, .s390PV, .pages),
+      .init(.inject, "inject", .host, .s390PV, .pages, keys: [.fail, .count], requiredKeys: [.fail]),
+      .init(.psc, "psc", .guest, .sevBoth, .pages, required: [[.private, .shared]], keys: [.size]),
+      .init(.pvalidate, "pvalidate", .guest, .sevSNP, .pages, required: [[.on, .off]], keys: [.size]),
+      .init(.gpte, "gpte", .guest, .sevBoth, .pages, required: [[.enc, .dec]]),
+      .init(.mprotect, "mprotect", .guest, .sevBoth, .pages),
+      .init(.splitPMD, "split-pmd", .guest, .sevBoth, .page),
+      .init(.convert, "convert", .host, .sevBoth, .pages, required: [[.private, .shared]]),
+    ]
+    precondition(rows.enumerated().allSatisfy { $0.offset == Int($0.element.verb.rawValue) })
+    return rows
+  }()
+
+  /// Looks a verb up by its spelling.
+  public static func named(_ name: String) -> VerbSyntax? {
+    table.first { $0.name == name }
+  }
+}

@@ -1,0 +1,259 @@
+// pagestate: the command-line front end. It parses arguments and wires the
+// library to files and standard streams; all behaviour lives in the library.
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+import PageStateEngine
+import PageStateModel
+import PageStateReports
+import PageStateTrace
+
+/// A buffered byte sink on a file descriptor.
+struct StandardOutput: TextOutputStream {
+  let fd: Int32
+  var buffer: [UInt8] = []
+  mutating func write(_ string: String) {
+    buffer.append(contentsOf: string.utf8)
+    if buffer.count >= 1 << 16 { flush() }
+  }
+  mutating func flush() {
+    var done = 0
+    while done < buffer.count {
+      let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
+      if n <= 0 { break }
+      done += n
+    }
+    buffer.removeAll(keepingCapacity: true)
+  }
+}
+
+nonisolated(unsafe) var out = StandardOutput(fd: 1)
+nonisolated(unsafe) var err = StandardOutput(fd: 2)
+
+func exitFlushing(_ status: Int32) -> Never {
+  out.flush()
+  err.flush()
+  exit(status)
+}
+
+let usage = """
+  usage: pagestate [demo]
+         pagestate replay FILE [--policy P] [--set knob=value]... [--format text|json]
+         pagestate compare FILE [--policies P1,P2,...] [--set knob=value]... [--format text|json] [--all]
+         pagestate check FILE_OR_DIR...
+         pagestate explain KIND
+  FILE may be - for standard input. Presets: page, folio, split, refuse.
+
+  """
+
+func fail(_ message: String) -> Never {
+  err.write("pagestate: \(message)\n")
+  exitFlushing(2)
+}
+
+func usageError(_ message: String) -> Never {
+  err.write("pagestate: \(message)\n\(usage)")
+  exitFlushing(2)
+}
+
+struct Options {
+  var positional: [String] = []
+  var policy: String?
+  var policies: [String]?
+  var sets: [(key: String, value: String)] = []
+  var format = "text"
+  var all = false
+}
+
+func parseOptions(_ args: ArraySlice<String>) -> Options {
+  var o = Options()
+  var i = args.startIndex
+  func value(_ flag: String) -> String {
+    i += 1
+    guard i < args.endIndex else { usageError("\(flag) needs a value") }
+    return args[i]
+  }
+  while i < args.endIndex {
+    let a = args[i]
+    switch a {
+    case "--policy": o.policy = value(a)
+    case "--policies": o.policies = value(a).split(separator: ",").map(String.init)
+    case "--set":
+      let kv = value(a)
+      guard let eq = kv.firstIndex(of: "=") else { usageError("--set takes knob=value, found '\(kv)'") }
+      o.sets.append((String(kv[..<eq]), String(kv[kv.index(after: eq)...])))
+    case "--format":
+      o.format = value(a)
+      guard ["text", "json"].contains(o.format) else { usageError("--format takes text or json, found '\(o.format)'") }
+    case "--all": o.all = true
+    case "-": o.positional.append(a)
+    default:
+      if a.hasPrefix("-") { usageError("unknown option '\(a)'") }
+      o.positional.append(a)
+    }
+    i += 1
+  }
+  // Check presets and knobs before reading anything.
+  for p in [o.policy].compactMap({ $0 }) + (o.policies ?? []) where Policy(preset: p) == nil {
+    usageError(Policy.unknownPreset(p))
+  }
+  var probe = Policy(preset: "page")!
+  for (k, v) in o.sets {
+    do { try probe.set(k, v) } catch { usageError("--set \(k)=\(v): \(error.message)") }
+  }
+  return o
+}
+
+func open(_ path: String) -> ByteSource {
+  if path == "-" { return ByteSource(descriptor: 0) }
+  do { return try ByteSource.open(path: path) } catch { fail(error.message) }
+}
+
+func quotes(_ path: String, _ results: [ReplayResult]) -> [Int: String] {
+  var lines = Set<Int>()
+  for r in results { for f in r.findings.findings.prefix(60) { lines.insert(f.line) } }
+  return TraceLines.read(path: path, lines: lines)
+}
+
+func runReplay(_ o: Options, compare: Bool) -> Int32 {
+  guard o.positional.count == 1 else { usageError("\(compare ? "compare" : "replay") takes one FILE") }
+  let path = o.positional[0]
+  let name = path == "-" ? "<stdin>" : path
+  let mode: Session.Mode = compare ? .compare(o.policies ?? Policy.presetNames) : .replay(preset: o.policy)
+  let results: [ReplayResult]
+  do {
+    (_, results) = try Session.run(fileName: name, source: open(path), mode: mode, overrides: o.sets)
+  } catch {
+    err.write("\(error)\n")
+    return 2
+  }
+  if o.format == "json" {
+    JSONReport().write(results, command: compare ? "compare" : "replay", file: name, to: &out)
+  } else {
+    let report = TextReport(quotes: quotes(path, results))
+    if compare {
+      report.writeComparison(results, file: name, all: o.all, to: &out)
+    } else {
+      report.write(results[0], file: name, to: &out)
+    }
+  }
+  return results.contains { $0.hasErrorOrHang } ? 1 : 0
+}
+
+func traceFiles(under path: String) -> [String]? {
+  guard let dir = opendir(path) else { return nil }
+  defer { closedir(dir) }
+  var found: [String] = []
+  while let entry = readdir(dir) {
+    let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+      String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+    }
+    if name == "." || name == ".." { continue }
+    let full = path.hasSuffix("/") ? path + name : path + "/" + name
+    if let sub = traceFiles(under: full) {
+      found += sub
+    } else if name.hasSuffix(".trace") {
+      found.append(full)
+    }
+  }
+  return found.sorted()
+}
+
+func runCheck(_ o: Options) -> Int32 {
+  guard !o.positional.isEmpty else { usageError("check takes at least one FILE_OR_DIR") }
+  var files: [String] = []
+  for p in o.positional {
+    if let sub = traceFiles(under: p) { files += sub } else { files.append(p) }
+  }
+  var passed = 0
+  var failed = 0
+  var bad = false
+  for file in files {
+    let source: ByteSource
+    do {
+      source = file == "-" ? ByteSource(descriptor: 0) : try ByteSource.open(path: file)
+    } catch {
+      out.write("ERROR \(file): \(error.message)\n")
+      failed += 1
+      bad = true
+      continue
+    }
+    let outcome = Check.run(fileName: file == "-" ? "<stdin>" : file, source: source, overrides: o.sets)
+    if let e = outcome.inputError {
+      out.write("ERROR \(file)\n  \(e)\n")
+      failed += 1
+      bad = true
+    } else if outcome.passed {
+      out.write("PASS  \(file) (\(outcome.expectations) expectations, \(outcome.policies.joined(separator: ", ")))\n")
+      passed += 1
+    } else {
+      out.write("FAIL  \(file)\n")
+      for f in outcome.failures { out.write("  \(f)\n") }
+      failed += 1
+    }
+  }
+  out.write("\(passed) passed, \(failed) failed\n")
+  return bad ? 2 : (failed > 0 ? 1 : 0)
+}
+
+func runDemo() -> Int32 {
+  let results: [ReplayResult]
+  do {
+    (_, results) = try Session.run(
+      fileName: DemoScenario.fileName, source: ByteSource(string: DemoScenario.trace), mode: .compare(Policy.presetNames))
+  } catch {
+    fail("the built-in scenario failed: \(error)")
+  }
+  out.write("""
+    pagestate: the s390 PV virtio-ring scenario (S1) under the four presets.
+    A guest shares page 0 of a 4-page folio as a virtio ring; the VMM pins it
+    long-term; the device writes it; the guest touches neighbour page 1.
+
+    """)
+  var lines: [Int: String] = [:]
+  for (i, l) in DemoScenario.trace.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    lines[i + 1] = String(l)
+  }
+  TextReport(quotes: lines).writeComparison(results, file: DemoScenario.fileName, to: &out)
+  out.write("""
+
+    Under `folio` the pin's hook exports the ring's neighbours (collateral
+    exports), and the guest's touch of page 1 waits for the folio's references
+    forever: the long-term pin never goes. `page` and `split` stay clean;
+    `refuse` kills the guest at boot. Try: pagestate explain hang
+
+    """)
+  return 0
+}
+
+func runExplain(_ o: Options) -> Int32 {
+  guard o.positional.count == 1 else { usageError("explain takes one finding kind") }
+  let name = o.positional[0]
+  guard let kind = FindingKind(rawValue: name) else {
+    let kinds = FindingKind.allCases.map(\.rawValue)
+    usageError("unknown finding kind '\(name)'\(nearestSpelling(to: name, in: kinds).map { " (did you mean '\($0)'?)" } ?? ""); expected one of \(kinds.joined(separator: ", "))")
+  }
+  out.write(kind.explanation)
+  if !kind.explanation.hasSuffix("\n") { out.write("\n") }
+  return 0
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+let command = arguments.first ?? "demo"
+let rest = arguments.dropFirst()
+let status: Int32
+switch command {
+case "demo": status = runDemo()
+case "replay": status = runReplay(parseOptions(rest), compare: false)
+case "compare": status = runReplay(parseOptions(rest), compare: true)
+case "check": status = runCheck(parseOptions(rest))
+case "explain": status = runExplain(parseOptions(rest))
+case "help", "--help", "-h":
+  out.write(usage)
+  status = 0
+default:
+  usageError("unknown command '\(command)'\(nearestSpelling(to: command, in: ["demo", "replay", "compare", "check", "explain"]).map { " (did you mean '\($0)'?)" } ?? "")")
+}
+exitFlushing(status)
