@@ -33,7 +33,7 @@ public struct Replay<A: Architecture>: Sendable {
   public mutating func feed(_ statement: Statement) throws(TraceError) {
     switch statement {
     case .memory(let d):
-      model.memory.declare(d, initialBits: A.initialBits(d.state, backing: d.backing))
+      A.declare(d, in: &model)
     case .actor(let a):
       precondition(Int(a.index) == actors.count)
       actors.append(ActorState(name: a.name, kind: a.kind))

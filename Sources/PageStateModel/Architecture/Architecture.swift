@@ -10,8 +10,8 @@ public protocol Architecture: Sendable {
   /// The architecture's name in traces.
   static var name: ArchitectureName { get }
 
-  /// The page bits a `memory` block starts with.
-  static func initialBits(_ state: InitialState, backing: Backing) -> UInt8
+  /// Adds a `memory` block with its initial state (page bits, folio flags).
+  static func declare(_ declaration: MemoryDeclaration, in model: inout Model)
 
   /// The state of a page as reports name it (`secure`, `pinned-shared`, ...).
   static func stateName(_ bits: UInt8) -> String

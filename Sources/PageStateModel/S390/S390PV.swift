@@ -39,6 +39,16 @@ public enum S390PV: Architecture {
     }
   }
 
+  public static func declare(_ d: MemoryDeclaration, in model: inout Model) {
+    let bits = initialBits(d.state, backing: d.backing)
+    let first = model.memory.pageBits.count
+    model.memory.declare(d, initialBits: bits)
+    // Under track=folio the bit lives in the folio: secure and shared pages start with it set.
+    if model.policy.track == .folio && bits & archBit != 0 {
+      for i in first..<model.memory.pageBits.count { model.memory.folioFlags[i].insert(.archBit) }
+    }
+  }
+
   public static func stateName(_ bits: UInt8) -> String {
     PageState(rawValue: bits & stateMask)?.name ?? "?"
   }
