@@ -114,12 +114,20 @@ extension TraceReader {
     }
   }
 
+  /// Finds a verb by comparing the token, packed into two words, with the
+  /// packed names: no `String`, no reference counting on the hot path.
   func verbSyntax(_ line: LineBytes, _ t: Token) -> VerbSyntax? {
-    for s in VerbSyntax.table where line.equals(t, s.nameBytes) { return s }
+    guard t.length <= 16 else { return nil }
+    let key = VerbSyntax.pack(line.slice(t))
+    let keys = VerbSyntax.packedNames
+    for i in 0..<keys.count where keys[i].0 == key.0 && keys[i].1 == key.1 && keys[i].2 == key.2 {
+      return VerbSyntax.table[i]
+    }
     return nil
   }
 
   mutating func parseWordsAndOptions(_ line: LineBytes, from start: Int, syntax: VerbSyntax, into event: inout Event) throws(TraceError) {
+    if start >= tokens.count && syntax.requiredGroups.isEmpty && syntax.requiredKeys.isEmpty { return }
     var seenKeys: Set<EventOptionKey> = []
     var sawOption = false
     var i = start
@@ -227,6 +235,16 @@ extension TraceReader {
 }
 
 extension VerbSyntax {
-  var nameBytes: [UInt8] { VerbSyntax.nameBytes[Int(verb.rawValue)] }
-  static let nameBytes: [[UInt8]] = table.map { Array($0.name.utf8) }
+  /// A name of up to 16 bytes as (first 8 bytes, next 8 bytes, length).
+  static func pack(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64, Int) {
+    var a: UInt64 = 0
+    var b: UInt64 = 0
+    for (i, c) in bytes.enumerated() {
+      if i < 8 { a |= UInt64(c) << (8 * UInt64(i)) } else { b |= UInt64(c) << (8 * UInt64(i - 8)) }
+    }
+    return (a, b, bytes.count)
+  }
+  static let packedNames: [(UInt64, UInt64, Int)] = table.map { s in
+    Array(s.name.utf8).withUnsafeBufferPointer { pack($0) }
+  }
 }
