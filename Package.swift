@@ -23,6 +23,7 @@ let package = Package(
     .testTarget(name: "PageStateTraceTests", dependencies: ["PageStateTrace"]),
     .testTarget(name: "PageStateModelTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine"]),
     .testTarget(name: "PageStateEngineTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine"]),
+    .testTarget(name: "PageStateReportsTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine", "PageStateReports"], exclude: ["Golden"]),
     .testTarget(name: "pagestateTests", dependencies: ["PageStateReports"]),
   ],
   swiftLanguageModes: [.v6]

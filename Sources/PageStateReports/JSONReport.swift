@@ -32,7 +32,7 @@ public struct JSONReport {
       s += "},\"statistics\":{"
       s += StatisticName.allCases.map { name -> String in
         if name == .estimatedCost { return "\"\(name.rawValue)\":\(formatNumber(r.estimatedCost))" }
-        return "\"\(name.rawValue)\(name.isDuration ? "_ns" : "")\":\(r.stats[name])"
+        return "\"\(name.rawValue)\":\(r.stats[name])"
       }.joined(separator: ",")
       s += "}}"
     }

@@ -20,7 +20,7 @@ public struct TextReport {
     out.write("  \(head)\n")
     out.write("      page \(hex(f.page)) (\(f.state)), folio \(hex(f.folio)) order \(f.folioOrder), t=\(formatDuration(f.time)), \(f.severity.rawValue)\n")
     out.write("      \(f.message)\n")
-    for link in f.chain { out.write("      also: \(link)\n") }
+    for link in f.chain.dropFirst() { out.write("      also: \(link)\n") }
     if let q = quotes[f.line] { out.write("      | \(f.line): \(q.trimmingCharacters())\n") }
   }
 

@@ -78,7 +78,7 @@ extension Replay {
         kind: isHang ? .hang : .stall, line: b.event.line, time: lastTime, actor: actors[a].name,
         event: "\(b.event.verb.name) \(b.event.pages.description)", page: b.wait.page, folio: f.head,
         folioOrder: Int(memory.order[f.index]), state: A.stateName(memory.pageBits[memory.index(of: b.wait.page)]),
-        message: message, chain: Array(links.dropFirst()))
+        message: message, chain: links)
       model.findings.add(finding)
       let waited = lastTime &- b.since
       model.stats.add(.waitTime, waited)

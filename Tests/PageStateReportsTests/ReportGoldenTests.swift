@@ -1,0 +1,60 @@
+import Foundation
+import PageStateEngine
+import PageStateModel
+import PageStateReports
+import PageStateTrace
+import Testing
+
+/// Golden files: the reports of the built-in S1 scenario. Set
+/// `PAGESTATE_UPDATE_GOLDEN=1` to rewrite them after an intended change.
+struct ReportGoldenTests {
+  static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+
+  func results() throws -> [ReplayResult] {
+    try Session.run(fileName: "S1.trace", source: ByteSource(string: DemoScenario.trace), mode: .compare(Policy.presetNames)).1
+  }
+
+  func check(_ actual: String, _ name: String) throws {
+    let url = Self.golden.appendingPathComponent(name)
+    if ProcessInfo.processInfo.environment["PAGESTATE_UPDATE_GOLDEN"] != nil {
+      try actual.write(to: url, atomically: true, encoding: .utf8)
+    }
+    let expected = try String(contentsOf: url, encoding: .utf8)
+    #expect(actual == expected, "\(name) differs from its golden file")
+  }
+
+  @Test func comparisonText() throws {
+    var out = ""
+    TextReport().writeComparison(try results(), file: "S1.trace", to: &out)
+    try check(out, "S1-compare.txt")
+  }
+
+  @Test func replayText() throws {
+    var out = ""
+    TextReport().write(try results()[1], file: "S1.trace", to: &out)
+    try check(out, "S1-replay-folio.txt")
+  }
+
+  @Test func json() throws {
+    var out = ""
+    JSONReport().write(try results(), command: "compare", file: "S1.trace", to: &out)
+    try check(out, "S1-compare.json")
+    let object = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
+    #expect(object?["schema"] as? String == "pagestate/1")
+    #expect((object?["results"] as? [Any])?.count == 4)
+  }
+
+  @Test func jsonEscapesStrings() throws {
+    var out = ""
+    var r = try results()[0]
+    r.findings = FindingLog()
+    var log = FindingLog()
+    log.add(Finding(kind: .stall, line: 1, time: 0, actor: "a\"b", event: "note", page: 0, folio: 0, folioOrder: 0, state: "x", message: "tab\there\nnewline \\ \u{1}"))
+    r.findings = log
+    JSONReport().write([r], command: "replay", file: "f", to: &out)
+    let object = try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any]
+    let f = ((object?["results"] as? [[String: Any]])?.first?["findings"] as? [[String: Any]])?.first
+    #expect(f?["actor"] as? String == "a\"b")
+    #expect(f?["message"] as? String == "tab\there\nnewline \\ \u{1}")
+  }
+}
