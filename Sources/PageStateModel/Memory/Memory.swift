@@ -56,11 +56,22 @@ public struct Memory: Sendable, Hashable {
     let at = blocks.firstIndex { $0.pages.first > d.pages.first } ?? blocks.count
     blocks.insert(b, at: at)
     lastBlock = 0
-    pageBits.append(contentsOf: repeatElement(initialBits, count: n))
-    order.append(contentsOf: repeatElement(UInt8(d.order), count: n))
-    folioFlags.append(contentsOf: repeatElement([], count: n))
-    extra.append(contentsOf: repeatElement(0, count: n))
-    holderHead.append(contentsOf: repeatElement(-1, count: n))
+    Memory.grow(&pageBits, by: n, with: initialBits)
+    Memory.grow(&order, by: n, with: UInt8(d.order))
+    Memory.grow(&folioFlags, by: n, with: [])
+    Memory.grow(&extra, by: n, with: 0)
+    Memory.grow(&holderHead, by: n, with: -1)
+  }
+
+  /// Appends `n` copies of `value` with one bulk fill (a generic `append(contentsOf:)`
+  /// of a `repeatElement` goes element by element).
+  static func grow<T>(_ array: inout [T], by n: Int, with value: T) {
+    if array.isEmpty {
+      array = Array(repeating: value, count: n)
+    } else {
+      array.reserveCapacity(array.count + n)
+      array.append(contentsOf: Array(repeating: value, count: n))
+    }
   }
 
   // MARK: - Addressing

@@ -84,7 +84,7 @@ extension TraceReader {
       throw fail(tokens[0], "too many 'memory' statements (at most \(Limits.memoryBlocks))")
     }
     if declaredTotal + pages.count > Limits.declaredPages {
-      throw fail(tokens[1], "declaring \(pages.count) more pages exceeds the limit of \(Limits.declaredPages) declared pages (1 TiB of guest memory)")
+      throw fail(tokens[1], "declaring \(pages.count) more pages exceeds the limit of \(Limits.declaredPages) declared pages (256 GiB of guest memory)")
     }
     declaredTotal += pages.count
     let index = declared.firstIndex { $0.first > pages.first } ?? declared.count

@@ -18,8 +18,9 @@ public struct TraceReader {
   public enum Limits {
     /// Longest line, in bytes.
     public static let lineLength = 64 * 1024
-    /// Pages that all `memory` statements together may declare (1 TiB of guest memory).
-    public static let declaredPages: UInt64 = 1 << 28
+    /// Pages that all `memory` statements together may declare (256 GiB of
+    /// guest memory: about 700 MB of model state per policy replayed).
+    public static let declaredPages: UInt64 = 1 << 26
     /// Page numbers are guest frame numbers that fit in 52 bits.
     public static let pageNumberLimit: UInt64 = 1 << 52
     /// Largest folio order.
