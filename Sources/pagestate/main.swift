@@ -79,7 +79,10 @@ func parseOptions(_ args: ArraySlice<String>) -> Options {
     let a = args[i]
     switch a {
     case "--policy": o.policy = value(a)
-    case "--policies": o.policies = value(a).split(separator: ",").map(String.init)
+    case "--policies":
+      let list = value(a).split(separator: ",").map(String.init)
+      guard !list.isEmpty else { usageError("--policies takes a comma-separated list of presets") }
+      o.policies = list
     case "--set":
       let kv = value(a)
       guard let eq = kv.firstIndex(of: "=") else { usageError("--set takes knob=value, found '\(kv)'") }
@@ -126,6 +129,9 @@ func runReplay(_ o: Options, compare: Bool) -> Int32 {
   do {
     (_, results) = try Session.run(fileName: name, source: open(path), mode: mode, overrides: o.sets)
   } catch {
+    if error.location.file == Session.commandLine {
+      usageError(error.message)
+    }
     err.write("\(error)\n")
     return 2
   }
@@ -181,6 +187,9 @@ func runCheck(_ o: Options) -> Int32 {
       continue
     }
     let outcome = Check.run(fileName: file == "-" ? "<stdin>" : file, source: source, overrides: o.sets)
+    if let e = outcome.inputError, e.location.file == Session.commandLine {
+      usageError(e.message)
+    }
     if let e = outcome.inputError {
       out.write("ERROR \(file)\n  \(e)\n")
       failed += 1

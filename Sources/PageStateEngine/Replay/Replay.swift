@@ -90,7 +90,7 @@ public struct Replay<A: Architecture>: Sendable {
         model.stats.add(.waits)
         var deadline: UInt64?
         if wait.isConversion, case .bounded(let d) = model.policy.wait {
-          deadline = model.time &+ d
+          deadline = model.time > UInt64.max - d ? UInt64.max : model.time + d
           boundedWaiters += 1
         }
         sequence += 1

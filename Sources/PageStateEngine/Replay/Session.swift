@@ -26,6 +26,9 @@ public struct Session {
     case check
   }
 
+  /// The file name of errors that come from the command line, not the trace.
+  public static let commandLine = "<command line>"
+
   public let fileName: String
   public let mode: Mode
   /// `--set` knobs from the command line (they win over the trace's).
@@ -61,7 +64,7 @@ public struct Session {
     switch statement {
     case .architecture(let a, let line):
       if a != .s390PV {
-        throw TraceError(SourceLocation(file: fileName, line: line, column: 6), "arch \(a.rawValue) is part of the trace language but its model is not implemented yet; this version replays arch s390-pv")
+        throw TraceError(SourceLocation(file: fileName, line: line, column: 1), "arch \(a.rawValue) is part of the trace language but its model is not implemented yet; this version replays arch s390-pv")
       }
       architecture = a
     case .policy(let d):
@@ -102,7 +105,7 @@ public struct Session {
         if let d = declaration, d.preset == name {
           throw TraceError(SourceLocation(file: fileName, line: d.line, column: d.presetColumn), Policy.unknownPreset(name))
         }
-        throw TraceError(SourceLocation(file: "command line", line: 0, column: 0), Policy.unknownPreset(name))
+        throw TraceError(SourceLocation(file: Session.commandLine, line: 0, column: 0), Policy.unknownPreset(name))
       }
       if let d = declaration {
         if let preset = d.preset, Policy(preset: preset) == nil {
@@ -120,14 +123,19 @@ public struct Session {
         do {
           try policy.set(key, value)
         } catch {
-          throw TraceError(SourceLocation(file: "command line", line: 0, column: 0), "--set \(key)=\(value): \(error.message)")
+          throw TraceError(SourceLocation(file: Session.commandLine, line: 0, column: 0), "--set \(key)=\(value): \(error.message)")
         }
       }
       do {
         try policy.validate()
       } catch {
-        let line = declaration?.line ?? 0
-        throw TraceError(SourceLocation(file: line > 0 ? fileName : "command line", line: line, column: line > 0 ? 1 : 0), error.message)
+        // Blame the trace's knob if it set one of the two, else the command line.
+        if let d = declaration, let knob = d.knobs.first(where: { $0.key == "track" || $0.key == "hook" }),
+          !overrides.contains(where: { $0.key == "track" || $0.key == "hook" })
+        {
+          throw TraceError(SourceLocation(file: fileName, line: d.line, column: knob.keyColumn), error.message)
+        }
+        throw TraceError(SourceLocation(file: Session.commandLine, line: 0, column: 0), error.message)
       }
       result.append(policy)
     }

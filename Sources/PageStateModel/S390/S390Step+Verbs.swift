@@ -6,9 +6,9 @@ extension S390Step {
     case .get: return reference(&m, kind: .get)
     case .lruAdd: return reference(&m, kind: .lru)
     case .specGet: return reference(&m, kind: .speculative)
-    case .put: return release(&m, kinds: [.get], what: "put", holds: "a plain reference (get)")
-    case .specPut: return release(&m, kinds: [.speculative], what: "spec-put", holds: "a speculative reference (spec-get)")
-    case .unpin: return release(&m, kinds: [.pin, .pinLongterm], what: "unpin", holds: "a pin")
+    case .put: return release(&m, kinds: [.get], what: "put", holds: "plain references (get)")
+    case .specPut: return release(&m, kinds: [.speculative], what: "spec-put", holds: "speculative references (spec-get)")
+    case .unpin: return release(&m, kinds: [.pin, .pinLongterm], what: "unpin", holds: "pins")
     case .pin: return pin(&m, from: offset)
     case .lock: return lock(&m)
     case .unlock: return unlock(&m)
@@ -51,7 +51,9 @@ extension S390Step {
     forEachFolio(&m, from: 0) { m, head, folio, _, part in
       let have = m.memory.held(folio, actor: actor, kinds: kinds)
       guard have >= part.count else {
-        return failed("\(what) \(part) by \(m.actorName(actor)), which holds \(have == 0 ? "no" : "only \(have) of") \(holds) on folio \(hex(head))\(have == 0 ? "" : ", \(part.count) needed")")
+        return failed(have == 0
+          ? "\(what) \(part) by \(m.actorName(actor)), which holds no \(holds) on folio \(hex(head))"
+          : "\(what) \(part) by \(m.actorName(actor)) drops \(part.count) \(holds), but it holds only \(have) on folio \(hex(head))")
       }
       m.memory.release(folio, actor: actor, kinds: kinds, count: UInt32(part.count), head: head)
       return nil

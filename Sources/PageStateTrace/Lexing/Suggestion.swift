@@ -4,6 +4,10 @@ public func nearestSpelling(to word: String, in candidates: [String]) -> String?
   let w = Array(word.utf8)
   guard w.count <= 64 else { return nil }
   var best: (String, Int)?
+  // A prefix of a longer name (`s390` for `s390-pv`) is the likeliest slip.
+  if w.count >= 3, let c = candidates.first(where: { $0.utf8.starts(with: w) && $0.utf8.count > w.count }) {
+    return c
+  }
   for c in candidates {
     let d = editDistance(w, Array(c.utf8))
     if d <= 2 && d < (best?.1 ?? 3) && d < max(w.count, 1) { best = (c, d) }

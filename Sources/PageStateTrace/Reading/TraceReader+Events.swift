@@ -1,7 +1,14 @@
 extension TraceReader {
   mutating func parseEvent(_ line: LineBytes) throws(TraceError) -> Statement {
     var i = 0
-    var time = sawEvent ? lastTime &+ 1_000 : 0
+    var time: UInt64 = 0
+    if sawEvent {
+      let (next, overflow) = lastTime.addingReportingOverflow(1_000)
+      if overflow {
+        throw fail(tokens[0], "the implicit time (previous event + 1us) overflows 64-bit nanoseconds")
+      }
+      time = next
+    }
     var explicitTime = false
     if line[tokens[0].start] == 0x40 {
       let t = Token(start: tokens[0].start + 1, end: tokens[0].end)
@@ -9,7 +16,7 @@ extension TraceReader {
         throw fail(tokens[0], "expected a time after '@' (a duration like 1500us, or nanoseconds), found '\(line.text(tokens[0]))'")
       }
       if sawEvent && value < lastTime {
-        throw fail(tokens[0], "time \(line.text(t)) is earlier than the previous event's time (\(lastTime) ns); times must not decrease")
+        throw fail(tokens[0], "time \(formatDuration(value)) is earlier than the previous event's time \(formatDuration(lastTime)); times must not decrease")
       }
       time = value
       explicitTime = true
@@ -30,6 +37,9 @@ extension TraceReader {
       i += 2
     } else {
       throw fail(actorToken, "expected 'ACTOR:' (an actor name followed by a colon), found '\(line.text(actorToken))'")
+    }
+    guard actorToken.length > 0 else {
+      throw fail(actorToken, "expected an actor name before ':'")
     }
     guard line.isIdentifier(actorToken) else {
       throw fail(actorToken, "expected an actor name ([A-Za-z_][A-Za-z0-9_.-]*), found '\(line.text(actorToken))'")
@@ -138,6 +148,7 @@ extension TraceReader {
         sawOption = true
         let keyText = line.text(Token(start: t.start, end: eq))
         let allowed = syntax.keys.map(\.rawValue)
+        if keyText.isEmpty { throw fail(t, "expected key=value, found '\(line.text(t))'") }
         guard let key = EventOptionKey(rawValue: keyText), syntax.keys.contains(key) else {
           let list = allowed.isEmpty ? "'\(syntax.name)' takes no options" : "'\(syntax.name)' takes \(allowed.map { "\($0)=" }.joined(separator: ", "))"
           throw fail(t, "unknown option '\(keyText)': \(list)\(didYouMean(keyText, allowed))")

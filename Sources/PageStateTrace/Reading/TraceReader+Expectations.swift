@@ -30,7 +30,7 @@ extension TraceReader {
       let name = line.text(Token(start: t.start, end: eq))
       let names = StatisticName.allCases.map(\.rawValue) + kinds
       guard names.contains(name) else {
-        throw fail(t, "unknown statistic '\(name)'\(didYouMean(name, names)); expected a statistic of findings.md or a finding kind")
+        throw fail(t, "unknown statistic '\(name)'\(didYouMean(name, names)); expected one of \(StatisticName.allCases.map(\.rawValue).joined(separator: ", ")) or a finding kind")
       }
       let v = Token(start: eq + 1, end: t.end)
       let isDuration = StatisticName(rawValue: name)?.isDuration ?? false

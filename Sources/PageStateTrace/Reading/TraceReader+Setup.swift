@@ -169,7 +169,7 @@ extension TraceReader {
       guard let n = line.number(from: i + 1, to: t.end) else { throw fail(t, expected) }
       guard n >= 1 else { throw fail(i + 2, "a page count P+N needs N >= 1, found \(n)") }
       guard n <= limit - first else {
-        throw fail(t, "pages \(hex(first))+\(n) run past the 52-bit page number limit")
+        throw fail(t, "pages \(hex(first))+\(hex(n)) run past the 52-bit page number limit")
       }
       return PageRange(first: first, count: n)
     }
@@ -191,6 +191,7 @@ extension TraceReader {
       throw fail(t, "expected a key=value option (\(allowed.joined(separator: ", "))), found '\(line.text(t))'")
     }
     let key = line.text(Token(start: t.start, end: eq))
+    if key.isEmpty { throw fail(t, "expected key=value, found '\(line.text(t))'") }
     guard allowed.contains(key) else {
       throw fail(t, "unknown option '\(key)'; expected one of \(allowed.joined(separator: ", "))\(didYouMean(key, allowed))")
     }

@@ -114,9 +114,9 @@ public struct TraceReader {
         return p.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
       }
       if let newline {
+        try checkLength(newline - start)
         lineNumber += 1
         source.start = newline + 1
-        try checkLength(newline - start)
         return start..<newline
       }
       try checkLength(end - start)
