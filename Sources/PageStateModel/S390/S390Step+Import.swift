@@ -7,14 +7,15 @@ extension S390Step {
   ///
   /// Returns nil when the page is secure, or the outcome that stops the event:
   /// a wait (KVM re-enters the guest, which faults again) or the guest's death.
-  func importPage(_ m: inout Model, _ page: UInt64, why: String) -> Outcome? {
+  func importPage(_ m: inout Model, _ page: UInt64, why: StaticString) -> Outcome? {
     var i = m.memory.index(of: page)
     if m.memory.pageBits[i] & S390PV.unmapped != 0 {
       // -ENXIO: KVM faults the page in writable and retries; the baseline rises again.
       m.memory.pageBits[i] &= ~S390PV.unmapped
     }
     var f = m.memory.folio(of: page)
-    let what = "\(why) of \(hex(page))"
+    // Built only when a finding or a wait needs it: imports are the hot path.
+    var what: String { "\(why) of \(hex(page))" }
     // Step 1: a large folio.
     if f.count > 1 {
       switch m.policy.large {
@@ -58,13 +59,13 @@ extension S390Step {
   /// Steps 2-4 of `make_folio_secure`: the folio lock (-EAGAIN), writeback
   /// (-EAGAIN), and the refcount freeze at `expected_folio_refs()` (-EBUSY,
   /// after `lru_add_drain_all()`). Returns the wait, or nil if the folio is free.
-  func conversionBlocker(_ m: inout Model, _ f: (head: UInt64, index: Int, count: Int), page: UInt64, conversion: Bool, what: String) -> Outcome? {
+  func conversionBlocker(_ m: inout Model, _ f: (head: UInt64, index: Int, count: Int), page: UInt64, conversion: Bool, what: @autoclosure () -> String) -> Outcome? {
     let flags = m.memory.folioFlags[f.index]
     if flags.contains(.locked) {
-      return blocked(.unlock, page: page, folio: f.head, count: f.count, conversion: conversion, what: what, resumeAt: page)
+      return blocked(.unlock, page: page, folio: f.head, count: f.count, conversion: conversion, what: what(), resumeAt: page)
     }
     if flags.contains(.writeback) {
-      return blocked(.writebackEnd, page: page, folio: f.head, count: f.count, conversion: conversion, what: what, resumeAt: page)
+      return blocked(.writebackEnd, page: page, folio: f.head, count: f.count, conversion: conversion, what: what(), resumeAt: page)
     }
     if m.memory.extra[f.index] > 0 {
       if m.policy.drain && m.memory.lruReferences > 0 {
@@ -72,7 +73,7 @@ extension S390Step {
         m.stats.add(.lruDrains)
       }
       if m.memory.extra[f.index] > 0 {
-        return blocked(.references, page: page, folio: f.head, count: f.count, conversion: conversion, what: what, resumeAt: page)
+        return blocked(.references, page: page, folio: f.head, count: f.count, conversion: conversion, what: what(), resumeAt: page)
       }
     }
     return nil

@@ -138,7 +138,7 @@ extension TraceReader {
 
   mutating func parseWordsAndOptions(_ line: LineBytes, from start: Int, syntax: VerbSyntax, into event: inout Event) throws(TraceError) {
     if start >= tokens.count && syntax.requiredGroups.isEmpty && syntax.requiredKeys.isEmpty { return }
-    var seenKeys: Set<EventOptionKey> = []
+    var seenKeys: UInt16 = 0
     var sawOption = false
     var i = start
     while i < tokens.count {
@@ -153,9 +153,11 @@ extension TraceReader {
           let list = allowed.isEmpty ? "'\(syntax.name)' takes no options" : "'\(syntax.name)' takes \(allowed.map { "\($0)=" }.joined(separator: ", "))"
           throw fail(t, "unknown option '\(keyText)': \(list)\(didYouMean(keyText, allowed))")
         }
-        guard seenKeys.insert(key).inserted else {
+        let bit = UInt16(1) << UInt16(EventOptionKey.allCases.firstIndex(of: key)!)
+        guard seenKeys & bit == 0 else {
           throw fail(t, "option '\(keyText)' is given twice")
         }
+        seenKeys |= bit
         let v = Token(start: eq + 1, end: t.end)
         let value = line.text(v)
         guard v.length > 0 else { throw fail(v.column, "expected a value after '\(keyText)='") }
@@ -203,13 +205,13 @@ extension TraceReader {
         }
         continue
       }
-      // A bare word.
-      let text = line.text(t)
+      // A bare word: looked up by its packed bytes; strings only for errors.
       let groups = syntax.wordGroups
-      let allWords = groups.flatMap { g in EventWords.spellings.filter { g.contains($0.0) }.map(\.1) }
-      guard let (word, _) = EventWords.spellings.first(where: { line.equals(t, Array($0.1.utf8)) }),
+      guard let word = EventWords.lookup(line.slice(t)),
         let group = groups.first(where: { $0.contains(word) })
       else {
+        let text = line.text(t)
+        let allWords = groups.flatMap { g in EventWords.spellings.filter { g.contains($0.0) }.map(\.1) }
         if allWords.isEmpty && syntax.keys.isEmpty {
           throw fail(t, "expected the end of the line after '\(syntax.name)'\(syntax.operand == .none ? "" : " and its operand"), found '\(text)'")
         }
@@ -217,9 +219,10 @@ extension TraceReader {
         throw fail(t, "unexpected '\(text)' for '\(syntax.name)'; expected \((allWords + options).joined(separator: ", "))\(didYouMean(text, allWords))")
       }
       if sawOption {
-        throw fail(t, "'\(text)' must come before the key=value options")
+        throw fail(t, "'\(line.text(t))' must come before the key=value options")
       }
       if !event.words.intersection(group).isEmpty {
+        let text = line.text(t)
         let other = EventWords.spellings.first { event.words.intersection(group).contains($0.0) }!.1
         throw fail(t, other == text ? "'\(text)' is given twice" : "'\(text)' conflicts with '\(other)'")
       }
@@ -229,7 +232,7 @@ extension TraceReader {
       let names = EventWords.spellings.filter { group.contains($0.0) }.map(\.1)
       throw fail(endColumn(line), "'\(syntax.name)' needs one of \(names.joined(separator: " or ")), found the end of the line")
     }
-    for key in syntax.requiredKeys where !seenKeys.contains(key) {
+    for key in syntax.requiredKeys where seenKeys & (UInt16(1) << UInt16(EventOptionKey.allCases.firstIndex(of: key)!)) == 0 {
       throw fail(endColumn(line), "'\(syntax.name)' needs the option '\(key.rawValue)='")
     }
   }

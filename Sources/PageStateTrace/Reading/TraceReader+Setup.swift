@@ -157,7 +157,7 @@ extension TraceReader {
   /// Parses a page set token: `P`, `P..Q` or `P+N`.
   func pageSet(_ line: LineBytes, _ t: Token) throws(TraceError) -> PageRange {
     let limit = Limits.pageNumberLimit
-    let expected = "expected a page set (P, P..Q or P+N), found '\(line.text(t))'"
+    var expected: String { "expected a page set (P, P..Q or P+N), found '\(line.text(t))'" }
     var i = t.start
     while i < t.end && line[i] != 0x2E && line[i] != 0x2B { i += 1 }
     guard let first = line.number(from: t.start, to: i) else { throw fail(t, expected) }

@@ -35,6 +35,24 @@ public struct EventWords: OptionSet, Sendable, Hashable {
   public static let enc = EventWords(rawValue: 1 << 9)
   public static let dec = EventWords(rawValue: 1 << 10)
 
+  /// The word spelt by `bytes`, without creating a `String`.
+  static func lookup(_ bytes: UnsafeBufferPointer<UInt8>) -> EventWords? {
+    guard bytes.count <= 8 else { return nil }
+    var key: UInt64 = 0
+    for (i, c) in bytes.enumerated() { key |= UInt64(c) << (8 * UInt64(i)) }
+    let table = packed
+    for i in 0..<table.count where table[i].0 == key && table[i].1 == bytes.count {
+      return table[i].2
+    }
+    return nil
+  }
+
+  static let packed: [(UInt64, Int, EventWords)] = spellings.map { word, name in
+    var key: UInt64 = 0
+    for (i, c) in name.utf8.enumerated() { key |= UInt64(c) << (8 * UInt64(i)) }
+    return (key, name.utf8.count, word)
+  }
+
   /// Every word with its spelling, in the order they are written back.
   public static let spellings: [(EventWords, String)] = [
     (.read, "read"), (.write, "write"), (.kernel, "kernel"), (.user, "user"),
