@@ -158,7 +158,7 @@ public struct VerbSyntax: Sendable {
       .init(.access, "access", .cpu, .all, .pages, words: [[.kernel, .user]], required: [[.read, .write]]),
       .init(.makeAccessible, "make-accessible", .host, .s390PV, .pages, keys: [.scope]),
       .init(.split, "split", .host, .all, .page),
-      .init(.flush, "flush", .host, .all, .none, keys: [.cpu]),
+      .init(.flush, "flush", .cpu, .all, .none, keys: [.cpu]),
       .init(.note, "note", .any, .all, .text),
       .init(.dmaStart, "dma-start", .device, .all, .pages, words: [[.read, .write]], keys: [.id]),
       .init(.dmaEnd, "dma-end", .device, .all, .none, keys: [.id]),
