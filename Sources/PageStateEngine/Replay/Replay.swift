@@ -34,6 +34,10 @@ public struct Replay<A: Architecture>: Sendable {
     switch statement {
     case .memory(let d):
       A.declare(d, in: &model)
+    case .actor(let a) where Int(a.index) < actors.count:
+      // A kind decided after the actor's first notes.
+      actors[Int(a.index)].kind = a.kind
+      model.actorKinds[Int(a.index)] = a.kind
     case .actor(let a):
       precondition(Int(a.index) == actors.count)
       actors.append(ActorState(name: a.name, kind: a.kind))

@@ -117,12 +117,24 @@ struct LineBytes {
     return value
   }
 
+  /// Whether the bytes look like a decimal or `0x` hexadecimal numeral (of any size).
+  func isNumeral(from s: Int, to e: Int) -> Bool {
+    guard s < e else { return false }
+    if e - s > 2 && bytes[s] == 0x30 && (bytes[s + 1] | 0x20) == 0x78 {
+      return (s + 2..<e).allSatisfy { i in isDigit(bytes[i]) || ((bytes[i] | 0x20) >= 0x61 && (bytes[i] | 0x20) <= 0x66) }
+    }
+    return (s..<e).allSatisfy { isDigit(bytes[$0]) }
+  }
+
   /// Parses `150ms`, `3us`, `2s`, `10ns`, or (if `bareIsNanoseconds`) a bare number.
   /// Returns nanoseconds; nil if malformed or too large.
   func duration(_ t: Token, bareIsNanoseconds: Bool) -> UInt64? {
+    if t.length > 2 && bytes[t.start] == 0x30 && bytes[t.start + 1] | 0x20 == 0x78 {
+      return bareIsNanoseconds ? number(t) : nil  // hexadecimal: a bare number of nanoseconds
+    }
     var i = t.start
     while i < t.end && isDigit(bytes[i]) { i += 1 }
-    if i == t.end || (i - t.start > 2 && bytes[t.start + 1] | 0x20 == 0x78) {
+    if i == t.end {
       return bareIsNanoseconds ? number(t) : nil
     }
     guard i > t.start, let value = number(from: t.start, to: i) else { return nil }

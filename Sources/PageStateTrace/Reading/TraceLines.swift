@@ -9,9 +9,12 @@ public enum TraceLines {
     let last = wanted.max()!
     while found.count < wanted.count, let range = try? reader.nextLine() {
       if wanted.contains(reader.lineNumber) {
-        found[reader.lineNumber] = source.buffer.withUnsafeBufferPointer {
+        var text = source.buffer.withUnsafeBufferPointer {
           String(decoding: UnsafeBufferPointer(rebasing: $0[range]), as: UTF8.self)
         }
+        if text.hasSuffix("\r") { text.removeLast() }
+        if reader.lineNumber == 1 && text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        found[reader.lineNumber] = text
       }
       if reader.lineNumber >= last { break }
     }

@@ -64,12 +64,21 @@ extension TraceReader {
     if let found = actors.find(line.slice(actorToken)) {
       actorIndex = found
       let kind = actorKinds[Int(found)]
-      if !syntax.allows(kind) {
+      if !actorKindDecided[Int(found)] && syntax.verb != .note {
+        // The actor so far only wrote notes: its first real verb decides its kind.
+        let decided = syntax.impliedKind
+        actorKinds[Int(found)] = decided
+        actorKindDecided[Int(found)] = true
+        pending.append(.actor(ActorDeclaration(index: found, name: actors.names[Int(found)], kind: decided, isExplicit: false, line: lineNumber)))
+      } else if !syntax.allows(kind) {
         throw fail(actorToken, "actor '\(line.text(actorToken))' is a \(kind.rawValue) actor (since line \(actorLines[Int(found)])) and cannot use the \(describe(syntax.requirement)) verb '\(syntax.name)'")
       }
     } else {
       let kind = syntax.impliedKind
       actorIndex = try newActor(line.slice(actorToken), kind: kind, at: actorToken)
+      // A note never decides an actor's kind (trace-format.md): the kind is
+      // provisional until the actor's first other verb, which re-announces it.
+      actorKindDecided[Int(actorIndex)] = syntax.verb != .note
       pending.append(.actor(ActorDeclaration(index: actorIndex, name: actors.names[Int(actorIndex)], kind: kind, isExplicit: false, line: lineNumber)))
     }
 

@@ -106,6 +106,8 @@ extension TraceReader {
     for (i, t) in tokens.enumerated().dropFirst() {
       if let eq = line.equalsSign(in: t) {
         let key = line.text(Token(start: t.start, end: eq))
+        if key.isEmpty { throw fail(t, "expected knob=value, found '\(line.text(t))'") }
+        if eq + 1 == t.end { throw fail(eq + 2, "expected a value after '\(key)='") }
         if !seen.insert(key).inserted {
           throw fail(t, "knob '\(key)' is given twice")
         }
@@ -150,6 +152,7 @@ extension TraceReader {
     }
     let index = actors.insert(name)
     actorKinds.append(kind)
+    actorKindDecided.append(true)
     actorLines.append(lineNumber)
     return index
   }
@@ -160,7 +163,12 @@ extension TraceReader {
     var expected: String { "expected a page set (P, P..Q or P+N), found '\(line.text(t))'" }
     var i = t.start
     while i < t.end && line[i] != 0x2E && line[i] != 0x2B { i += 1 }
-    guard let first = line.number(from: t.start, to: i) else { throw fail(t, expected) }
+    guard let first = line.number(from: t.start, to: i) else {
+      if line.number(from: t.start, to: i, limit: .max) == nil && line.isNumeral(from: t.start, to: i) {
+        throw fail(t, "page \(line.text(Token(start: t.start, end: i))) does not fit in 52 bits (guest frame numbers are below 0x10000000000000)")
+      }
+      throw fail(t, expected)
+    }
     if first >= limit {
       throw fail(t, "page \(hex(first)) does not fit in 52 bits (guest frame numbers are below 0x10000000000000)")
     }

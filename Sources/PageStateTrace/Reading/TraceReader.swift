@@ -50,6 +50,8 @@ public struct TraceReader {
   var declaredTotal: UInt64 = 0
   var actors = NameTable()
   var actorKinds: [ActorKind] = []
+  /// False while an actor has only written notes (its kind is provisional).
+  var actorKindDecided: [Bool] = []
   var actorLines: [Int] = []
   var symbols = NameTable()
   var expectationCount = 0

@@ -12,15 +12,15 @@ public struct PageRange: Hashable, Sendable, CustomStringConvertible {
 
   /// One past the last page.
   public var end: UInt64 { first + count }
-  /// The last page.
-  public var last: UInt64 { first + count - 1 }
+  /// The last page (the first, for an empty range).
+  public var last: UInt64 { count == 0 ? first : first + count - 1 }
 
   public func contains(_ page: UInt64) -> Bool { page >= first && page < end }
   public func overlaps(_ other: PageRange) -> Bool { first < other.end && other.first < end }
 
   /// The trace-language spelling: `0x10`, or `0x10..0x13`.
   public var description: String {
-    count == 1 ? hex(first) : "\(hex(first))..\(hex(last))"
+    count == 0 ? "" : count == 1 ? hex(first) : "\(hex(first))..\(hex(last))"
   }
 }
 
