@@ -134,3 +134,11 @@ func compareEqualsReplay(_ preset: String) throws {
   #expect(match.stats == one[0].stats)
   #expect(match.findings == one[0].findings)
 }
+
+@Test("an actor whose first event is a note gets its kind from its first other verb")
+func noteThenGuest() throws {
+  let r = try run("vcpu0: note boot\nvcpu0: touch 0x0\nvcpu0: touch 0x1", preset: "refuse")
+  #expect(r.findings.count(.guestKilled) == 1)
+  #expect(r.stats[.imports] == 0)
+  #expect(r.stats[.events] == 3)
+}
