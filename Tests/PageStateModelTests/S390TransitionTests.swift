@@ -3,23 +3,6 @@ import PageStateModel
 import PageStateTrace
 import Testing
 
-/// Replays `body` after a one-folio declaration and returns the result and the final model.
-func replay(_ body: String, memory: String = "memory 0x0..0x3 order=2", preset: String = "page", knobs: [(String, String)] = []) throws -> (ReplayResult, Model) {
-  let text = "arch s390-pv\n\(memory)\n\(body)\n"
-  var reader = TraceReader(fileName: "t.trace", source: ByteSource(string: text))
-  var policy = Policy(preset: preset)!
-  for (k, v) in knobs { try policy.set(k, v) }
-  var r = Replay<S390PV>(policy: policy, fileName: "t.trace")
-  while let s = try reader.next() { try r.feed(s) }
-  let result = try r.finish()
-  return (result, r.model)
-}
-
-func state(_ m: Model, _ page: UInt64) -> String {
-  var mem = m.memory
-  return S390PV.stateName(mem.pageBits[mem.index(of: page)])
-}
-
 /// state x verb x policy -> state, on an order-0 folio (no collateral, no large-folio rule).
 struct S390TransitionRow: CustomTestStringConvertible, Sendable {
   var initial: String

@@ -77,7 +77,7 @@ extension Replay {
       let finding = Finding(
         kind: isHang ? .hang : .stall, line: b.event.line, time: lastTime, actor: actors[a].name,
         event: "\(b.event.verb.name) \(b.event.pages.description)", page: b.wait.page, folio: f.head,
-        folioOrder: Int(memory.order[f.index]), state: A.stateName(memory.pageBits[memory.index(of: b.wait.page)]),
+        folioOrder: Int(memory.order[f.index]), state: A.stateName(of: b.wait.page, in: &model),
         message: message, chain: links)
       model.findings.add(finding)
       let waited = lastTime &- b.since

@@ -179,7 +179,7 @@ public struct Replay<A: Architecture>: Sendable {
       if deadline > model.time { model.time = deadline }
       let bound = deadline - b.since
       model.report(
-        .conversionFailed, at: b.event, page: b.wait.page, state: A.stateName(model.memory.pageBits[model.memory.index(of: b.wait.page)]),
+        .conversionFailed, at: b.event, page: b.wait.page, state: A.stateName(of: b.wait.page, in: &model),
         message: "\(b.wait.what) gave up after \(formatDuration(bound)) (wait=bounded:\(formatDuration(bound))) waiting for \(describe(b.wait.condition)) of folio \(hex(b.wait.folio.first)): -EBUSY, as shmem_wait_for_pins does")
       endWait(a, b, at: deadline)
       try runQueue(a)

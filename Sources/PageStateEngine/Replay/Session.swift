@@ -62,10 +62,7 @@ public struct Session {
 
   public mutating func feed(_ statement: Statement) throws(TraceError) {
     switch statement {
-    case .architecture(let a, let line):
-      if a != .s390PV {
-        throw TraceError(SourceLocation(file: fileName, line: line, column: 1), "arch \(a.rawValue) is part of the trace language but its model is not implemented yet; this version replays arch s390-pv")
-      }
+    case .architecture(let a, _):
       architecture = a
     case .policy(let d):
       declaration = d
@@ -158,8 +155,8 @@ public struct Session {
   static func makeReplay(_ arch: ArchitectureName, policy: Policy, fileName: String) -> any ReplayDriver {
     switch arch {
     case .s390PV: return Replay<S390PV>(policy: policy, fileName: fileName)
-    case .sev, .sevSNP:
-      preconditionFailure("rejected at the arch statement")
+    case .sev: return Replay<SEV>(policy: policy, fileName: fileName)
+    case .sevSNP: return Replay<SEVSNP>(policy: policy, fileName: fileName)
     }
   }
 

@@ -13,8 +13,9 @@ public protocol Architecture: Sendable {
   /// Adds a `memory` block with its initial state (page bits, folio flags).
   static func declare(_ declaration: MemoryDeclaration, in model: inout Model)
 
-  /// The state of a page as reports name it (`secure`, `pinned-shared`, ...).
-  static func stateName(_ bits: UInt8) -> String
+  /// The state of a page as reports name it (`secure`, `pinned-shared`,
+  /// `shared+pinned`, ...).
+  static func stateName(of page: UInt64, in model: inout Model) -> String
 
   /// Applies `event` from page offset `offset` on (a retry resumes where the
   /// event blocked). Findings go to `model.findings`.
@@ -84,6 +85,11 @@ public struct Model: Sendable {
   public var findings = FindingLog()
   public var dmaWindows: [DMAWindow] = []
   public var injections: [UInt64: Injection] = [:]
+  /// Host TLB entries (SEV: a deferred flush leaves them stale).
+  public var tlb = TLBTable()
+  /// Folios split from a large folio, by head page, with their original order
+  /// (SEV-SNP `large=split` merges them back when uniform).
+  public var splitFolios: [UInt64: UInt8] = [:]
   /// Actor names and kinds by index.
   public var actorNames: [String] = []
   public var actorKinds: [ActorKind] = []

@@ -92,6 +92,11 @@ public struct Memory: Sendable, Hashable {
     return blocks[lo]
   }
 
+  /// Whether a page is declared by some block.
+  public func isDeclared(_ page: UInt64) -> Bool {
+    blocks.contains { $0.pages.contains(page) }
+  }
+
   /// The flat index of a page.
   @inline(__always)
   public mutating func index(of page: UInt64) -> Int {

@@ -49,8 +49,9 @@ public enum S390PV: Architecture {
     }
   }
 
-  public static func stateName(_ bits: UInt8) -> String {
-    PageState(rawValue: bits & stateMask)?.name ?? "?"
+  public static func stateName(of page: UInt64, in model: inout Model) -> String {
+    let bits = model.memory.pageBits[model.memory.index(of: page)]
+    return PageState(rawValue: bits & stateMask)?.name ?? "?"
   }
 
   public static func apply(_ event: Event, from offset: UInt64, model: inout Model) -> Outcome {

@@ -56,29 +56,6 @@ extension S390Step {
     return nil
   }
 
-  /// Steps 2-4 of `make_folio_secure`: the folio lock (-EAGAIN), writeback
-  /// (-EAGAIN), and the refcount freeze at `expected_folio_refs()` (-EBUSY,
-  /// after `lru_add_drain_all()`). Returns the wait, or nil if the folio is free.
-  func conversionBlocker(_ m: inout Model, _ f: (head: UInt64, index: Int, count: Int), page: UInt64, conversion: Bool, what: @autoclosure () -> String) -> Outcome? {
-    let flags = m.memory.folioFlags[f.index]
-    if flags.contains(.locked) {
-      return blocked(.unlock, page: page, folio: f.head, count: f.count, conversion: conversion, what: what(), resumeAt: page)
-    }
-    if flags.contains(.writeback) {
-      return blocked(.writebackEnd, page: page, folio: f.head, count: f.count, conversion: conversion, what: what(), resumeAt: page)
-    }
-    if m.memory.extra[f.index] > 0 {
-      if m.policy.drain && m.memory.lruReferences > 0 {
-        m.memory.drainLRU()
-        m.stats.add(.lruDrains)
-      }
-      if m.memory.extra[f.index] > 0 {
-        return blocked(.references, page: page, folio: f.head, count: f.count, conversion: conversion, what: what(), resumeAt: page)
-      }
-    }
-    return nil
-  }
-
   /// Takes one pending injected failure of `kind` on `page`.
   func consume(_ m: inout Model, _ page: UInt64, _ kind: InjectedFailure) -> Bool {
     guard var j = m.injections[page] else { return false }

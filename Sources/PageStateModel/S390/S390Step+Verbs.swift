@@ -40,26 +40,6 @@ extension S390Step {
 
   // MARK: References
 
-  func reference(_ m: inout Model, kind: HolderKind) -> Outcome {
-    forEachFolio(&m, from: 0) { m, head, folio, _, part in
-      m.memory.hold(folio, actor: actor, kind: kind, count: UInt32(part.count), line: event.line, head: head)
-      return nil
-    }
-  }
-
-  func release(_ m: inout Model, kinds: [HolderKind], what: String, holds: String) -> Outcome {
-    forEachFolio(&m, from: 0) { m, head, folio, _, part in
-      let have = m.memory.held(folio, actor: actor, kinds: kinds)
-      guard have >= part.count else {
-        return failed(have == 0
-          ? "\(what) \(part) by \(m.actorName(actor)), which holds no \(holds) on folio \(hex(head))"
-          : "\(what) \(part) by \(m.actorName(actor)) drops \(part.count) \(holds), but it holds only \(have) on folio \(hex(head))")
-      }
-      m.memory.release(folio, actor: actor, kinds: kinds, count: UInt32(part.count), head: head)
-      return nil
-    }
-  }
-
   /// `pin_user_pages` (FOLL_PIN): take the pin, then the hook per the `hook`
   /// knob; on failure drop that page's pin and stop (a partial count).
   func pin(_ m: inout Model, from offset: UInt64) -> Outcome {
@@ -79,29 +59,6 @@ extension S390Step {
 
   // MARK: Lock and writeback
 
-  func lock(_ m: inout Model) -> Outcome {
-    let page = event.pages.first
-    let f = m.memory.folio(of: page)
-    if m.memory.folioFlags[f.index].contains(.locked) {
-      return blocked(.unlock, page: page, folio: f.head, count: f.count, conversion: false, what: "lock of \(hex(page))", resumeAt: page)
-    }
-    m.memory.folioFlags[f.index].insert(.locked)
-    m.memory.hold(f.index, actor: actor, kind: .lock, count: 1, line: event.line, head: f.head)
-    return .done
-  }
-
-  func unlock(_ m: inout Model) -> Outcome {
-    let page = event.pages.first
-    let f = m.memory.folio(of: page)
-    guard m.memory.held(f.index, actor: actor, kinds: [.lock]) > 0 else {
-      let owner = m.memory.holders(of: f.index).first { $0.kind == .lock }.map { ", it is locked by \(m.actorName($0.actor)) since line \($0.line)" } ?? ", it is not locked"
-      return failed("unlock \(hex(page)) by \(m.actorName(actor)), which does not hold the lock of folio \(hex(f.head))\(owner)")
-    }
-    m.memory.folioFlags[f.index].remove(.locked)
-    m.memory.release(f.index, actor: actor, kinds: [.lock], count: 1, head: f.head)
-    return .done
-  }
-
   /// `__folio_start_writeback`: set PG_writeback, then `arch_make_folio_accessible`
   /// on the whole folio; a failure is VM_BUG_ON_FOLIO ("too late to recover").
   func writebackStart(_ m: inout Model, from offset: UInt64) -> Outcome {
@@ -116,17 +73,6 @@ extension S390Step {
         m.report(.bugOn, at: event, page: part.first, state: state(&m, part.first).name,
           message: "arch_make_folio_accessible failed in __folio_start_writeback for folio \(hex(head)): VM_BUG_ON_FOLIO, too late to recover")
       }
-      return nil
-    }
-  }
-
-  func writebackEnd(_ m: inout Model) -> Outcome {
-    forEachFolio(&m, from: 0) { m, head, folio, _, part in
-      guard m.memory.folioFlags[folio].contains(.writeback) else {
-        return failed("writeback-end \(part): folio \(hex(head)) is not under writeback")
-      }
-      m.memory.folioFlags[folio].remove(.writeback)
-      m.memory.release(folio, actor: nil, kinds: [.writeback], count: 1, head: head)
       return nil
     }
   }
@@ -174,42 +120,11 @@ extension S390Step {
     }
   }
 
-  /// Splits the folio into order-0 folios (needs extra == 0, no writeback, not locked).
-  func split(_ m: inout Model) -> Outcome {
-    let page = event.pages.first
-    let f = m.memory.folio(of: page)
-    guard f.count > 1 else { return .done }
-    if let wait = conversionBlocker(&m, f, page: page, conversion: false, what: "split of folio \(hex(f.head))") {
-      return wait
-    }
-    m.memory.split(f.index, head: f.head)
-    m.stats.add(.splits)
-    return .done
-  }
-
   // MARK: Device I/O
 
   func dmaStart(_ m: inout Model) -> Outcome {
-    if event.verb == .dmaStart, m.dmaWindows.contains(where: { $0.actor == actor && $0.id == event.id }) {
-      let name = event.id >= 0 ? "id '\(m.symbols[Int(event.id)])'" : "a DMA without an id"
-      return failed("dma-start by \(m.actorName(actor)): \(name) is already in flight; end it with dma-end first")
-    }
-    let mode = event.words.contains(.write) ? "write" : "read"
-    let outcome = forEachFolio(&m, from: 0) { m, head, folio, _, part in
-      for page in part.first..<part.end where state(&m, page) == .secure {
-        m.report(.ioOnSecure, at: event, page: page, state: "secure",
-          message: "device \(mode) by \(m.actorName(actor)) on secure page \(hex(page)): \(whyNotAccessible(&m, folio: folio, page: page))")
-      }
-      if !m.memory.hasMarker(folio) {
-        m.report(.unprotectedIO, at: event, page: part.first, state: state(&m, part.first).name,
-          message: "device I/O on \(part) while folio \(hex(head)) holds no reference, pin, writeback or lock: nothing keeps a concurrent import out")
-      }
-      return nil
-    }
-    if event.verb == .dmaStart {
-      m.dmaWindows.append(DMAWindow(actor: actor, id: event.id, pages: event.pages, line: event.line, write: event.words.contains(.write)))
-    }
-    return outcome
+    deviceIO(&m, protected: "secure", isProtected: { m, page in state(&m, page) == .secure },
+      stateName: { m, page in state(&m, page).name }, explain: whyNotAccessible)
   }
 
   /// Why a page a device touches is still secure, in kernel terms.
@@ -225,15 +140,6 @@ extension S390Step {
       return "nothing holds the folio and no hook made the page accessible since it was imported"
     }
     return "no hook made the page accessible since it was imported"
-  }
-
-  func dmaEnd(_ m: inout Model) -> Outcome {
-    guard let w = m.dmaWindows.lastIndex(where: { $0.actor == actor && $0.id == event.id }) else {
-      let name = event.id >= 0 ? "id '\(m.symbols[Int(event.id)])'" : "a DMA without an id"
-      return failed("dma-end by \(m.actorName(actor)): \(name) is not in flight")
-    }
-    m.dmaWindows.remove(at: w)
-    return .done
   }
 
   // MARK: Guest verbs

@@ -2,11 +2,9 @@ import PageStateTrace
 
 /// One event applied to the s390 model. The paths live in extensions:
 /// `+Import` (make_folio_secure), `+Hook` (arch_make_folio_accessible), `+Verbs`.
-struct S390Step {
+struct S390Step: EventStep {
   typealias State = S390PV.PageState
   let event: Event
-
-  var actor: Int32 { event.actor }
 
   // MARK: Page bits
 
@@ -66,26 +64,4 @@ struct S390Step {
     }
   }
 
-  // MARK: Helpers
-
-  /// Calls `body` for each folio the pages `from..<end` touch, with the part of the range in it.
-  func forEachFolio(_ m: inout Model, from offset: UInt64, _ body: (inout Model, _ head: UInt64, _ folio: Int, _ count: Int, _ part: PageRange) -> Outcome?) -> Outcome {
-    var page = event.pages.first + offset
-    let end = event.pages.end
-    while page < end {
-      let f = m.memory.folio(of: page)
-      let partEnd = min(end, f.head + UInt64(f.count))
-      if let o = body(&m, f.head, f.index, f.count, PageRange(first: page, count: partEnd - page)) { return o }
-      page = partEnd
-    }
-    return .done
-  }
-
-  func blocked(_ condition: Wait.Condition, page: UInt64, folio head: UInt64, count: Int, conversion: Bool, what: String, resumeAt page0: UInt64) -> Outcome {
-    .blocked(
-      Wait(condition: condition, page: page, folio: PageRange(first: head, count: UInt64(count)), isConversion: conversion, what: what),
-      resumeAt: page0 - event.pages.first)
-  }
-
-  func failed(_ message: String) -> Outcome { .failed(message) }
 }
