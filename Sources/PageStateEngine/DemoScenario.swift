@@ -23,4 +23,34 @@ public enum DemoScenario {
     expect guest-killed policy=refuse
 
     """
+
+  public static let snpFileName = "demo:S15-share-4k-of-2m-folio.trace"
+
+  /// The second panel: S15, a SEV-SNP guest shares one 4K page of a 2 MiB
+  /// private guest_memfd folio and takes it back.
+  public static let snpTrace = """
+    pagestate 1
+    arch sev-snp
+    # S15: one 4K page shared out of a 2 MiB private guest_memfd folio.
+    memory 0x0+512 order=9 backing=gmem state=private
+
+    vcpu0: pvalidate 0x5 off                     # rescind validation first
+    vcpu0: psc 0x5 shared                        # GHCB Page State Change to shared
+    vcpu0: gpte 0x5 dec                          # map it decrypted for the device
+    qemu:   pin 0x5 write                        # the VMM pins it for the I/O
+    virtio: dma 0x5 write                        # the device writes the shared page
+    qemu:   unpin 0x5
+    vcpu0: psc 0x5 private                       # and back to private
+    vcpu0: gpte 0x5 enc
+    vcpu0: pvalidate 0x5 on
+    vcpu0: touch 0x5 write
+
+    expect clean policy=page
+    expect stat psmash=1 policy=page
+    expect collateral-share policy=folio
+    expect stat splits=1 policy=split
+    expect stat merges=1 policy=split
+    expect conversion-failed policy=refuse
+
+    """
 }

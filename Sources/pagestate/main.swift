@@ -208,30 +208,49 @@ func runCheck(_ o: Options) -> Int32 {
 }
 
 func runDemo() -> Int32 {
-  let results: [ReplayResult]
-  do {
-    (_, results) = try Session.run(
-      fileName: DemoScenario.fileName, source: ByteSource(string: DemoScenario.trace), mode: .compare(Policy.presetNames))
-  } catch {
-    fail("the built-in scenario failed: \(error)")
+  func panel(_ name: String, _ trace: String) -> [ReplayResult] {
+    do {
+      return try Session.run(fileName: name, source: ByteSource(string: trace), mode: .compare(Policy.presetNames)).1
+    } catch {
+      fail("the built-in scenario failed: \(error)")
+    }
+  }
+  func lines(_ trace: String) -> [Int: String] {
+    var lines: [Int: String] = [:]
+    for (i, l) in trace.split(separator: "\n", omittingEmptySubsequences: false).enumerated() { lines[i + 1] = String(l) }
+    return lines
   }
   out.write("""
     pagestate: the s390 PV virtio-ring scenario (S1) under the four presets.
     A guest shares page 0 of a 4-page folio as a virtio ring; the VMM pins it
     long-term; the device writes it; the guest touches neighbour page 1.
 
+
     """)
-  var lines: [Int: String] = [:]
-  for (i, l) in DemoScenario.trace.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-    lines[i + 1] = String(l)
-  }
-  TextReport(quotes: lines).writeComparison(results, file: DemoScenario.fileName, to: &out)
+  TextReport(quotes: lines(DemoScenario.trace)).writeComparison(panel(DemoScenario.fileName, DemoScenario.trace), file: DemoScenario.fileName, to: &out)
   out.write("""
 
     Under `folio` the pin's hook exports the ring's neighbours (collateral
     exports), and the guest's touch of page 1 waits for the folio's references
     forever: the long-term pin never goes. `page` and `split` stay clean;
-    `refuse` kills the guest at boot. Try: pagestate explain hang
+    `refuse` kills the guest at boot.
+
+    ------------------------------------------------------------------------------
+    SEV-SNP (S15): a guest shares one 4K page of a 2 MiB private guest_memfd
+    folio with a device, then takes it back.
+
+
+    """)
+  TextReport(quotes: lines(DemoScenario.snpTrace)).writeComparison(panel(DemoScenario.snpFileName, DemoScenario.snpTrace), file: DemoScenario.snpFileName, to: &out)
+  out.write("""
+
+    `page` smashes the 2M RMP entry (psmash) and lets the folio hold mixed
+    states; `folio` converts the whole folio and exposes 511 private pages
+    (collateral-share); `split` splits the folio and merges it back; `refuse`
+    fails the conversion, so the device writes a page that is still private.
+
+    Try: pagestate explain hang, pagestate explain collateral-share,
+         pagestate check Fixtures
 
     """)
   return 0

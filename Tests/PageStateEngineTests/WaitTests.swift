@@ -142,3 +142,13 @@ func noteThenGuest() throws {
   #expect(r.stats[.imports] == 0)
   #expect(r.stats[.events] == 3)
 }
+
+@Test("the built-in demo scenarios hold their own expectations", arguments: [
+  (DemoScenario.fileName, DemoScenario.trace), (DemoScenario.snpFileName, DemoScenario.snpTrace),
+])
+func demoScenariosCheck(_ name: String, _ trace: String) {
+  let outcome = Check.run(fileName: name, source: ByteSource(string: trace))
+  #expect(outcome.inputError == nil)
+  #expect(outcome.failures == [])
+  #expect(outcome.policies.count == 4)
+}
