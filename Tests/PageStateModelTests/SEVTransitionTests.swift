@@ -154,3 +154,26 @@ func gmemWriteback() throws {
     try replay(SEVSNP.self, "qemu: writeback-start 0x0", memory: "memory 0x0 backing=gmem")
   }
 }
+
+@Test("a split folio merges back only when all its pages are private again (the kernel's rule)")
+func mergeOnlyWhenPrivate() throws {
+  let memory = "memory 0x0+4 order=2 backing=gmem state=private"
+  let toShared = "vcpu0: pvalidate 0x0..0x3 off\nvcpu0: psc 0x1 shared\nvcpu0: psc 0x0 shared\nvcpu0: psc 0x2..0x3 shared"
+  let (shared, sm) = try replay(SEVSNP.self, toShared, memory: memory, preset: "split")
+  #expect(shared.stats[.splits] == 1)
+  #expect(shared.stats[.merges] == 0)
+  #expect(sm.memory.order[0] == 0)
+  let (back, bm) = try replay(SEVSNP.self, toShared + "\nvcpu0: psc 0x0..0x3 private", memory: memory, preset: "split")
+  #expect(back.stats[.merges] == 1)
+  #expect(bm.memory.order[0] == 2)
+}
+
+@Test("large=refuse fails a partial conversion after the zap and the reference check, in the spec's order")
+func refuseOrder() throws {
+  let body = "qemu: pin 0x0 longterm\nvcpu0: psc 0x1 private"
+  let (r, _) = try replay(SEVSNP.self, body, memory: "memory 0x0+4 order=2 backing=gmem", preset: "refuse")
+  #expect(r.findings.count(.hang) == 1)
+  #expect(r.findings.count(.conversionFailed) == 0)
+  let (s, _) = try replay(SEVSNP.self, "vcpu0: psc 0x1 shared", memory: "memory 0x0+4 order=2 backing=gmem state=private", preset: "refuse")
+  #expect(Set(s.findings.findings.map(\.kind)) == [.validationNotRescinded, .conversionFailed])
+}

@@ -30,24 +30,21 @@ extension SEVStep {
         return blocked(.writebackEnd, page: part.first, folio: f.head, count: f.count, conversion: true, what: what, resumeAt: part.first)
       }
 
-      // Granularity: only part of a large folio converts.
+      // Granularity, decided now and acted on in the spec's order below.
       var scope = part
       var needSplit = false
+      var refused = false
       if f.count > 1 && part.count < UInt64(f.count) {
         switch m.policy.large {
-        case .refuse:
-          m.report(.conversionFailed, at: event, page: part.first, state: stateName(&m, part.first),
-            message: "\(what) covers only part of folio \(hex(f.head)) (order \(m.memory.order[f.index])): with large=refuse the conversion fails")
-          continue
-        case .split:
-          needSplit = true
+        case .refuse: refused = true
+        case .split: needSplit = true
         case .allow:
           if m.policy.track == .folio { scope = PageRange(first: f.head, count: UInt64(f.count)) }
         }
       }
 
       if toPrivate {
-        // Zap the host mappings of the pages that convert.
+        // 1. Zap the host mappings of the pages that convert.
         if !m.tlb.isEmpty {
           var removed = false
           for p in scope.first..<scope.end where bits(&m, p) & SEVPage.private == 0 {
@@ -58,11 +55,17 @@ extension SEVStep {
             m.stats.call(.tlbFlush)
           }
         }
-        // The safe refcount: no references above what the page cache holds.
+        // 2. The safe refcount: no references above what the page cache holds.
         if m.policy.refcountCheck, let wait = referenceWait(&m, f, page: part.first, what: what) {
           return wait
         }
-      } else if snp {
+      }
+      // A split needs the folio free of extra references too (waited for
+      // before any finding is reported, so a retry does not repeat them).
+      if needSplit, let wait = referenceWait(&m, f, page: part.first, what: "split of folio \(hex(f.head)) for the \(what)") {
+        return wait
+      }
+      if !toPrivate && snp {
         var valid = 0
         var firstValid: UInt64 = 0
         for p in part.first..<part.end where bits(&m, p) & (SEVPage.private | SEVPage.rmpMask) == SEVPage.private | SEVPage.rmpValid {
@@ -74,9 +77,13 @@ extension SEVStep {
             message: "\(valid) page\(valid == 1 ? "" : "s") of \(part) still validated: the guest did not PVALIDATE them off before converting to shared; RMPUPDATE clears it")
         }
       }
-
+      // 3. Granularity.
+      if refused {
+        m.report(.conversionFailed, at: event, page: part.first, state: stateName(&m, part.first),
+          message: "\(what) covers only part of folio \(hex(f.head)) (order \(m.memory.order[f.index])): with large=refuse the conversion fails")
+        continue
+      }
       if needSplit {
-        if let wait = referenceWait(&m, f, page: part.first, what: "split of folio \(hex(f.head)) for the \(what)") { return wait }
         let original = m.memory.order[f.index]
         m.memory.split(f.index, head: f.head)
         m.stats.add(.splits)
@@ -172,14 +179,16 @@ extension SEVStep {
   }
 
   /// guest_memfd's huge folios are never of mixed state: a folio split for a
-  /// partial conversion merges back once its pages agree again (`merge=on`).
+  /// partial conversion merges back once all its pages are private again
+  /// (`merge=on`). The spec says "all private or all shared"; the kernel
+  /// (`kvm_gmem_try_merge_folio_in_filemap`) merges only when none is shared,
+  /// since shared pages are mapped by the host at 4K: the model follows it.
   func mergeIfUniform(_ m: inout Model, around page: UInt64) {
     guard let (head, order) = m.splitFolios.first(where: { page >= $0.key && page < $0.key + (UInt64(1) << UInt64($0.value)) }) else { return }
     let count = 1 << Int(order)
-    let attribute = bits(&m, head) & SEVPage.private
     for p in head..<(head + UInt64(count)) {
       let f = m.memory.folio(of: p)
-      if bits(&m, p) & SEVPage.private != attribute || m.memory.hasMarker(f.index) { return }
+      if bits(&m, p) & SEVPage.private == 0 || m.memory.hasMarker(f.index) { return }
     }
     let i = m.memory.index(of: head)
     for k in 0..<count { m.memory.order[i + k] = order }
