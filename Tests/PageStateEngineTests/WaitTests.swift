@@ -152,3 +152,15 @@ func demoScenariosCheck(_ name: String, _ trace: String) {
   #expect(outcome.failures == [])
   #expect(outcome.policies.count == 4)
 }
+
+@Test("a hung actor's queue stays bounded however long the trace; a wait that ends after an overflow is an input error")
+func queueOverflow() throws {
+  let n = Replay<S390PV>.queueLimit + 10
+  let queued = String(repeating: "vcpu0: touch 0x1\n", count: n)
+  let hung = try run("qemu: pin 0x0 longterm\nvcpu0: touch 0x0\n" + queued, memory: "memory 0x0..0x1 state=exported")
+  #expect(hung.findings.count(.hang) == 1)
+  #expect(hung.stats[.events] == UInt64(n + 2))
+  #expect(throws: TraceError.self) {
+    try run("qemu: get 0x0\nvcpu0: touch 0x0\n" + queued + "qemu: put 0x0", memory: "memory 0x0..0x1 state=exported")
+  }
+}

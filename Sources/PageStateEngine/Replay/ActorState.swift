@@ -9,6 +9,9 @@ struct ActorState: Sendable {
   /// Events queued behind the blocked one, in program order (`queue[queueHead...]`).
   var queue: [Event] = []
   var queueHead = 0
+  /// Events past `Replay.queueLimit`, counted but not kept, and the first of them.
+  var dropped = 0
+  var firstDropped: Event?
 
   var hasQueue: Bool { queueHead < queue.count }
 
@@ -25,6 +28,8 @@ struct ActorState: Sendable {
   mutating func dropQueue() {
     queue.removeAll()
     queueHead = 0
+    dropped = 0
+    firstDropped = nil
   }
 }
 

@@ -21,8 +21,11 @@ public struct Replay<A: Architecture>: Sendable {
   var guestKilled = false
   var lastTime: UInt64 = 0
 
-  /// Events an actor may have queued behind a wait before the input is refused.
-  public static var queueLimit: Int { 1 << 20 }
+  /// Events kept queued behind one actor's wait. Past it, later events of
+  /// that actor are counted but not kept (memory must not grow with the
+  /// trace): harmless if the actor never runs again (a hang, a stall), an
+  /// input error if its wait ends and they would have to run.
+  public static var queueLimit: Int { 1 << 16 }
 
   public init(policy: Policy, fileName: String) {
     model = Model(policy: policy)
@@ -62,9 +65,11 @@ public struct Replay<A: Architecture>: Sendable {
     if guestKilled && actors[a].kind == .guest { return }
     if actors[a].blocked != nil {
       if actors[a].queue.count - actors[a].queueHead >= Self.queueLimit {
-        throw TraceError(location(e), "\(actors[a].name) has \(Self.queueLimit) events queued behind its wait at line \(actors[a].blocked!.event.line); a trace may not queue more")
+        if actors[a].dropped == 0 { actors[a].firstDropped = e }
+        actors[a].dropped += 1
+      } else {
+        actors[a].queue.append(e)
       }
-      actors[a].queue.append(e)
       return
     }
     try execute(e, from: 0)
@@ -132,6 +137,12 @@ public struct Replay<A: Architecture>: Sendable {
 
   /// Runs the events queued behind a wait that ended, until one blocks.
   mutating func runQueue(_ a: Int) throws(TraceError) {
+    if actors[a].dropped > 0 && !(guestKilled && actors[a].kind == .guest) {
+      let first = actors[a].firstDropped!
+      throw TraceError(
+        location(first),
+        "the wait of \(actors[a].name) ended after \(Self.queueLimit + actors[a].dropped) of its events had queued behind it; the \(actors[a].dropped) past the first \(Self.queueLimit) (from this line on) were not kept, so they cannot run: end the wait sooner or split the trace")
+    }
     while actors[a].blocked == nil && actors[a].hasQueue {
       if guestKilled && actors[a].kind == .guest {
         actors[a].dropQueue()
