@@ -164,3 +164,9 @@ func queueOverflow() throws {
     try run("qemu: get 0x0\nvcpu0: touch 0x0\n" + queued + "qemu: put 0x0", memory: "memory 0x0..0x1 state=exported")
   }
 }
+
+@Test("unpin drops a short-term pin before the long-term one")
+func unpinPrefersShortTerm() throws {
+  let r = try run("qemu: pin 0x0 longterm\nqemu: pin 0x0\nqemu: unpin 0x0\nvcpu0: touch 0x1", memory: "memory 0x0..0x3 order=2 state=exported", preset: "folio")
+  #expect(r.findings.count(.hang) == 1)
+}

@@ -52,7 +52,12 @@ extension EventStep {
           ? "\(what) \(part) by \(m.actorName(actor)), which holds no \(holds) on folio \(hex(head))"
           : "\(what) \(part) by \(m.actorName(actor)) drops \(part.count) \(holds), but it holds only \(have) on folio \(hex(head))")
       }
-      m.memory.release(folio, actor: actor, kinds: kinds, count: UInt32(part.count), head: head)
+      // Kinds in order of preference: `unpin` drops short-term pins before a
+      // long-term one (the long-term pin is the device's, released last).
+      var remaining = UInt32(part.count)
+      for kind in kinds where remaining > 0 {
+        remaining -= m.memory.release(folio, actor: actor, kinds: [kind], count: remaining, head: head)
+      }
       return nil
     }
   }
