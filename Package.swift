@@ -14,16 +14,19 @@ let package = Package(
     .target(name: "PageStateModel", dependencies: ["PageStateTrace"]),
     // Actors, program order, waits, hang analysis, replay / compare / check.
     .target(name: "PageStateEngine", dependencies: ["PageStateTrace", "PageStateModel"]),
+    // The synthetic workloads of `pagestate generate`.
+    .target(name: "PageStateWorkloads", dependencies: ["PageStateTrace"]),
     // Text and JSON writers over a TextOutputStream.
     .target(name: "PageStateReports", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine"]),
     // The thin command-line front end.
     .executableTarget(
       name: "pagestate",
-      dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine", "PageStateReports"]),
+      dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine", "PageStateReports", "PageStateWorkloads"]),
     .testTarget(name: "PageStateTraceTests", dependencies: ["PageStateTrace"]),
     .testTarget(name: "PageStateModelTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine"]),
     .testTarget(name: "PageStateEngineTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine"]),
     .testTarget(name: "PageStateReportsTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine", "PageStateReports"], exclude: ["Golden"]),
+    .testTarget(name: "PageStateWorkloadsTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine", "PageStateWorkloads"]),
     .testTarget(name: "pagestateTests", dependencies: ["PageStateReports"]),
   ],
   swiftLanguageModes: [.v6]

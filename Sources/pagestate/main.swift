@@ -44,6 +44,7 @@ let usage = """
          pagestate compare FILE [--policies P1,P2,...] [--set knob=value]... [--format text|json] [--all]
          pagestate check FILE_OR_DIR...
          pagestate explain KIND
+         pagestate generate WORKLOAD [--pages N] [--events N] [--seed S] [--arch A] [--folio-order K]
   FILE may be - for standard input. Presets: page, folio, split, refuse.
 
   """
@@ -278,10 +279,11 @@ case "replay": status = runReplay(parseOptions(rest), compare: false)
 case "compare": status = runReplay(parseOptions(rest), compare: true)
 case "check": status = runCheck(parseOptions(rest))
 case "explain": status = runExplain(parseOptions(rest))
+case "generate": status = runGenerate(rest)
 case "help", "--help", "-h":
   out.write(usage)
   status = 0
 default:
-  usageError("unknown command '\(command)'\(nearestSpelling(to: command, in: ["demo", "replay", "compare", "check", "explain"]).map { " (did you mean '\($0)'?)" } ?? "")")
+  usageError("unknown command '\(command)'\(nearestSpelling(to: command, in: ["demo", "replay", "compare", "check", "explain", "generate"]).map { " (did you mean '\($0)'?)" } ?? "")")
 }
 exitFlushing(status)

@@ -1,0 +1,64 @@
+import PageStateTrace
+
+/// The synthetic workloads `pagestate generate` writes (docs/workloads.md).
+public enum Workload: String, CaseIterable, Sendable {
+  /// Guests share virtio ring pages that the VMM pins long-term; devices do
+  /// I/O on them; vCPUs touch neighbouring pages.
+  case virtio
+  /// File-backed large folios dirtied and written back; disk I/O under
+  /// writeback; guest touches landing during writeback.
+  case writeback
+  /// Direct I/O with pins (and some FOLL_GET references), speculative
+  /// references, LRU batches.
+  case dio
+  /// All of the above over one memory, several vCPUs and host actors.
+  case mixed
+  /// SEV-SNP: conversions over guest_memfd huge folios, device DMA on shared
+  /// pages, host CPU accesses.
+  case snp
+
+  /// The architecture the workload is written for by default.
+  public var defaultArchitecture: ArchitectureName { self == .snp ? .sevSNP : .s390PV }
+}
+
+/// The knobs of a generated trace.
+public struct WorkloadParameters: Sendable {
+  public var workload: Workload
+  public var pages: UInt64 = 1 << 16
+  public var events: UInt64 = 1_000_000
+  public var seed: UInt64 = 1
+  public var architecture: ArchitectureName
+  /// Folio order of the guest's memory (default 2 on s390, 9 for snp).
+  public var folioOrder: Int
+
+  public init(workload: Workload) {
+    self.workload = workload
+    architecture = workload.defaultArchitecture
+    folioOrder = workload == .snp ? 9 : 2
+  }
+
+  /// Checks the combination; the message says what to change.
+  public func validate() -> String? {
+    if workload == .snp && architecture != .sevSNP {
+      return "workload snp needs --arch sev-snp"
+    }
+    if workload != .snp && architecture != .s390PV {
+      return "workload \(workload.rawValue) is written for --arch s390-pv (use workload snp for sev-snp)"
+    }
+    if folioOrder < 0 || folioOrder > TraceReader.Limits.maxOrder {
+      return "--folio-order must be 0 to \(TraceReader.Limits.maxOrder)"
+    }
+    let folio = UInt64(1) << UInt64(folioOrder)
+    let regions: UInt64 = workload == .mixed ? 3 : 1
+    if pages == 0 || pages % (folio * regions) != 0 {
+      return "--pages must be a positive multiple of \(folio * regions) (\(regions > 1 ? "three regions of " : "")folios of order \(folioOrder))"
+    }
+    if pages > TraceReader.Limits.declaredPages {
+      return "--pages may be at most \(TraceReader.Limits.declaredPages)"
+    }
+    if workload == .snp && folioOrder < 9 && pages < 512 {
+      return "workload snp needs at least 512 pages"
+    }
+    return nil
+  }
+}

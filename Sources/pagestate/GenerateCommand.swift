@@ -1,0 +1,63 @@
+// `pagestate generate WORKLOAD [--pages N] [--events N] [--seed S] [--arch A] [--folio-order K]`
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#endif
+import PageStateTrace
+import PageStateWorkloads
+
+func runGenerate(_ args: ArraySlice<String>) -> Int32 {
+  let names = Workload.allCases.map(\.rawValue)
+  guard let name = args.first, !name.hasPrefix("-") else {
+    usageError("generate takes a workload: \(names.joined(separator: ", "))")
+  }
+  guard let workload = Workload(rawValue: name) else {
+    usageError("unknown workload '\(name)'; expected one of \(names.joined(separator: ", "))\(nearestSpelling(to: name, in: names).map { " (did you mean '\($0)'?)" } ?? "")")
+  }
+  var p = WorkloadParameters(workload: workload)
+  var i = args.index(after: args.startIndex)
+  func number(_ flag: String) -> UInt64 {
+    i += 1
+    guard i < args.endIndex else { usageError("\(flag) needs a value") }
+    let text = args[i]
+    let value = text.hasPrefix("0x") ? UInt64(text.dropFirst(2), radix: 16) : UInt64(text)
+    guard let value else { usageError("\(flag) takes a number, found '\(text)'") }
+    return value
+  }
+  while i < args.endIndex {
+    switch args[i] {
+    case "--pages": p.pages = number("--pages")
+    case "--events": p.events = number("--events")
+    case "--seed": p.seed = number("--seed")
+    case "--folio-order":
+      let k = number("--folio-order")
+      guard k <= 64 else { usageError("--folio-order must be 0 to \(TraceReader.Limits.maxOrder)") }
+      p.folioOrder = Int(k)
+    case "--arch":
+      i += 1
+      guard i < args.endIndex, let arch = ArchitectureName(rawValue: args[i]) else {
+        usageError("--arch takes \(ArchitectureName.allCases.map(\.rawValue).joined(separator: ", "))")
+      }
+      p.architecture = arch
+    default:
+      usageError("unknown option '\(args[i])' for generate")
+    }
+    i += 1
+  }
+  if let problem = p.validate() { usageError(problem) }
+  let output = TraceOutput { bytes in
+    var done = 0
+    while done < bytes.count {
+      let n = write(1, bytes.baseAddress! + done, bytes.count - done)
+      if n <= 0 {
+        if n < 0 && errno == EINTR { continue }
+        exit(errno == EPIPE ? 0 : 2)  // a closed pipe (`| head`) ends the output quietly
+      }
+      done += n
+    }
+  }
+  var generator = Generator(p, output: output)
+  generator.run()
+  return 0
+}
