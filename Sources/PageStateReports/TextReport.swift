@@ -46,11 +46,14 @@ public struct TextReport {
     out.write("\(verdict)\n")
   }
 
-  /// The side-by-side table of `compare`: one column per policy, a row per
-  /// finding kind and statistic that is non-zero under some policy; rows that
-  /// differ are marked `*`. Then each policy's first error or hang, quoted.
+  /// The side-by-side table of `compare`: one column per policy and a row per
+  /// finding kind and statistic. By default only the rows where the policies
+  /// differ (with a single policy: the non-zero rows), always the verdict, and
+  /// a line counting the rows left out; `all` prints every row and marks the
+  /// differing ones `*`. Then each policy's first error or hang (else its
+  /// first warning), quoted.
   public func writeComparison(_ results: [ReplayResult], file: String, all: Bool = false, to out: inout some TextOutputStream) {
-    out.write("\(file): \(results.count) policies\n\n")
+    out.write("\(file): \(results.count) polic\(results.count == 1 ? "y" : "ies")\n\n")
     let names = results.map(\.policy.name)
     let width = max(10, names.map(\.count).max() ?? 0) + 2
     var rows: [(String, [String])] = []
@@ -63,16 +66,27 @@ public struct TextReport {
     }
     let label = 24
     out.write("  \(pad("", label))" + names.map { lpad($0, width) }.joined() + "\n")
+    var hidden = 0
     for (name, values) in rows {
       let differs = Set(values).count > 1
       let zero = values.allSatisfy { $0 == "0" || $0 == "0ns" }
-      if !all && zero && name != "verdict" { continue }
-      out.write((differs ? "* " : "  ") + pad(name, label) + values.map { lpad($0, width) }.joined() + "\n")
+      let shown = all || name == "verdict" || (results.count > 1 ? differs : !zero)
+      if !shown {
+        hidden += 1
+        continue
+      }
+      out.write((all && differs ? "* " : "  ") + pad(name, label) + values.map { lpad($0, width) }.joined() + "\n")
+    }
+    if hidden > 0 {
+      out.write("  (\(hidden) rows \(results.count > 1 ? "the same under every policy" : "at zero") not shown; --all shows every row)\n")
     }
     out.write("\n")
     for r in results {
       if let f = r.findings.findings.first(where: { $0.severity >= .error }) {
         out.write("\(r.policy.name): first \(f.kind.rawValue):\n")
+        write(f, to: &out)
+      } else if let f = r.findings.findings.first {
+        out.write("\(r.policy.name): no error or hang; first warning, \(f.kind.rawValue):\n")
         write(f, to: &out)
       } else {
         out.write("\(r.policy.name): clean\n")

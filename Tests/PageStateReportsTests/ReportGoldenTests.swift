@@ -29,6 +29,27 @@ struct ReportGoldenTests {
     try check(out, "S1-compare.txt")
   }
 
+  @Test func comparisonTextAllRows() throws {
+    var out = ""
+    TextReport().writeComparison(try results(), file: "S1.trace", all: true, to: &out)
+    try check(out, "S1-compare-all.txt")
+    // Every finding kind and statistic has a row; the differing ones are starred.
+    let lines = out.split(separator: "\n", omittingEmptySubsequences: false)
+    let rows = lines.dropFirst(3).prefix { !$0.isEmpty }
+    #expect(rows.count == 1 + FindingKind.allCases.count + StatisticName.allCases.count)
+    #expect(out.contains("* hang "))
+    #expect(out.contains("  events "))
+  }
+
+  @Test func comparisonOfOnePolicyShowsNonZeroRows() throws {
+    var out = ""
+    TextReport().writeComparison([try results()[1]], file: "S1.trace", to: &out)
+    #expect(out.hasPrefix("S1.trace: 1 policy\n"))
+    #expect(out.contains("  hang "))
+    #expect(out.contains("  events "))
+    #expect(!out.contains("  splits "))
+  }
+
   @Test func replayText() throws {
     var out = ""
     TextReport().write(try results()[1], file: "S1.trace", to: &out)
