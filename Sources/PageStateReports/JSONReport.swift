@@ -40,24 +40,5 @@ public struct JSONReport {
     out.write(s)
   }
 
-  func quote(_ text: String) -> String {
-    var s = "\""
-    for u in text.unicodeScalars {
-      switch u {
-      case "\"": s += "\\\""
-      case "\\": s += "\\\\"
-      case "\n": s += "\\n"
-      case "\r": s += "\\r"
-      case "\t": s += "\\t"
-      default:
-        if u.value < 0x20 {
-          let h = String(u.value, radix: 16)
-          s += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-        } else {
-          s.unicodeScalars.append(u)
-        }
-      }
-    }
-    return s + "\""
-  }
+  func quote(_ text: String) -> String { JSONText.quote(text) }
 }

@@ -40,9 +40,9 @@ func exitFlushing(_ status: Int32) -> Never {
 
 let usage = """
   usage: pagestate [demo]
-         pagestate replay FILE [--policy P] [--set knob=value]... [--format text|json]
+         pagestate replay FILE [--policy P] [--set knob=value]... [--format text|json|sarif]
          pagestate compare FILE [--policies P1,P2,...] [--set knob=value]... [--format text|json] [--all]
-         pagestate check FILE_OR_DIR...
+         pagestate check FILE_OR_DIR... [--format text|sarif]
          pagestate explain KIND
          pagestate generate WORKLOAD [--pages N] [--events N] [--seed S] [--arch A] [--folio-order K]
   FILE may be - for standard input. Presets: page, folio, split, refuse.
@@ -90,7 +90,7 @@ func parseOptions(_ args: ArraySlice<String>) -> Options {
       o.sets.append((String(kv[..<eq]), String(kv[kv.index(after: eq)...])))
     case "--format":
       o.format = value(a)
-      guard ["text", "json"].contains(o.format) else { usageError("--format takes text or json, found '\(o.format)'") }
+      guard ["text", "json", "sarif"].contains(o.format) else { usageError("--format takes text, json or sarif, found '\(o.format)'") }
     case "--all": o.all = true
     case "-": o.positional.append(a)
     default:
@@ -138,6 +138,8 @@ func runReplay(_ o: Options, compare: Bool) -> Int32 {
   }
   if o.format == "json" {
     JSONReport().write(results, command: compare ? "compare" : "replay", file: name, to: &out)
+  } else if o.format == "sarif" {
+    SARIFReport().write(results, file: name, to: &out)
   } else {
     let report = TextReport(quotes: quotes(path, results))
     if compare {
@@ -170,6 +172,9 @@ func traceFiles(under path: String) -> [String]? {
 
 func runCheck(_ o: Options) -> Int32 {
   guard !o.positional.isEmpty else { usageError("check takes at least one FILE_OR_DIR") }
+  guard o.format != "json" else { usageError("check takes --format text or sarif") }
+  let sarif = o.format == "sarif"
+  var outcomes: [CheckOutcome] = []
   var files: [String] = []
   for p in o.positional {
     if let sub = traceFiles(under: p) { files += sub } else { files.append(p) }
@@ -182,7 +187,11 @@ func runCheck(_ o: Options) -> Int32 {
     do {
       source = file == "-" ? ByteSource(descriptor: 0) : try ByteSource.open(path: file)
     } catch {
-      out.write("ERROR \(file): \(error.message)\n")
+      if sarif {
+        outcomes.append(CheckOutcome(file: file, policies: [], expectations: 0, failures: [], inputError: TraceError(SourceLocation(file: file, line: 0, column: 0), error.message)))
+      } else {
+        out.write("ERROR \(file): \(error.message)\n")
+      }
       failed += 1
       bad = true
       continue
@@ -191,7 +200,11 @@ func runCheck(_ o: Options) -> Int32 {
     if let e = outcome.inputError, e.location.file == Session.commandLine {
       usageError(e.message)
     }
-    if let e = outcome.inputError {
+    if sarif {
+      outcomes.append(outcome)
+      if outcome.inputError != nil { bad = true }
+      if outcome.passed { passed += 1 } else { failed += 1 }
+    } else if let e = outcome.inputError {
       out.write("ERROR \(file)\n  \(e)\n")
       failed += 1
       bad = true
@@ -204,7 +217,11 @@ func runCheck(_ o: Options) -> Int32 {
       failed += 1
     }
   }
-  out.write("\(passed) passed, \(failed) failed\n")
+  if sarif {
+    SARIFReport().write(check: outcomes, to: &out)
+  } else {
+    out.write("\(passed) passed, \(failed) failed\n")
+  }
   return bad ? 2 : (failed > 0 ? 1 : 0)
 }
 

@@ -8,20 +8,9 @@ import Testing
 /// Golden files: the reports of the built-in S1 scenario. Set
 /// `PAGESTATE_UPDATE_GOLDEN=1` to rewrite them after an intended change.
 struct ReportGoldenTests {
-  static let golden = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Golden")
+  func results() throws -> [ReplayResult] { try GoldenFile.s1Results() }
 
-  func results() throws -> [ReplayResult] {
-    try Session.run(fileName: "S1.trace", source: ByteSource(string: DemoScenario.trace), mode: .compare(Policy.presetNames)).1
-  }
-
-  func check(_ actual: String, _ name: String) throws {
-    let url = Self.golden.appendingPathComponent(name)
-    if ProcessInfo.processInfo.environment["PAGESTATE_UPDATE_GOLDEN"] != nil {
-      try actual.write(to: url, atomically: true, encoding: .utf8)
-    }
-    let expected = try String(contentsOf: url, encoding: .utf8)
-    #expect(actual == expected, "\(name) differs from its golden file")
-  }
+  func check(_ actual: String, _ name: String) throws { try GoldenFile.check(actual, name) }
 
   @Test func comparisonText() throws {
     var out = ""

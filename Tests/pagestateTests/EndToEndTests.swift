@@ -296,7 +296,7 @@ struct EndToEndTests {
       (["replay", Tool.s01, "--set", "wiat=forever"], "unknown knob 'wiat'"),
       (["replay", Tool.s01, "--set", "drain=maybe"], "knob 'drain' takes on, off"),
       (["replay", Tool.s01, "--set", "wait"], "--set takes knob=value"),
-      (["replay", Tool.s01, "--format", "xml"], "--format takes text or json"),
+      (["replay", Tool.s01, "--format", "xml"], "--format takes text, json or sarif"),
       (["replay", Tool.s01, "--policy"], "--policy needs a value"),
       (["replay", Tool.s01, "--bogus"], "unknown option '--bogus'"),
       (["replay"], "replay takes one FILE"),

@@ -9,8 +9,18 @@ public struct CheckOutcome: Sendable {
   public var expectations: Int
   /// One line per failed expectation (or the input error).
   public var failures: [String]
+  /// The trace line of each failed expectation's `expect` line, beside `failures`.
+  public var failureLines: [Int] = []
   /// A malformed input (exit 2).
   public var inputError: TraceError?
+
+  public init(file: String, policies: [String], expectations: Int, failures: [String], inputError: TraceError? = nil) {
+    self.file = file
+    self.policies = policies
+    self.expectations = expectations
+    self.failures = failures
+    self.inputError = inputError
+  }
 
   public var passed: Bool { failures.isEmpty && inputError == nil }
 }
@@ -41,6 +51,7 @@ public enum Check {
       for r in chosen where e.policy == nil || e.policy == r.policy.preset {
         if let failure = verify(e, r) {
           outcome.failures.append("line \(e.line): \(e.text): under \(r.policy.name): \(failure)")
+          outcome.failureLines.append(e.line)
         }
       }
     }
