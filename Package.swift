@@ -22,6 +22,8 @@ let package = Package(
     .executableTarget(
       name: "pagestate",
       dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine", "PageStateReports", "PageStateWorkloads"]),
+    // The benchmark entry point (release build): prints the performance targets.
+    .executableTarget(name: "pagestate-bench", dependencies: ["PageStateTrace", "PageStateWorkloads"]),
     .testTarget(name: "PageStateTraceTests", dependencies: ["PageStateTrace"]),
     .testTarget(name: "PageStateModelTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine"]),
     .testTarget(name: "PageStateEngineTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine"]),
