@@ -14,6 +14,8 @@ let package = Package(
     .target(name: "PageStateModel", dependencies: ["PageStateTrace"]),
     // Actors, program order, waits, hang analysis, replay / compare / check.
     .target(name: "PageStateEngine", dependencies: ["PageStateTrace", "PageStateModel"]),
+    // The interleaving search of `pagestate explore`.
+    .target(name: "PageStateExplore", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine"]),
     // The synthetic workloads of `pagestate generate`.
     .target(name: "PageStateWorkloads", dependencies: ["PageStateTrace"]),
     // Text and JSON writers over a TextOutputStream.
@@ -21,7 +23,7 @@ let package = Package(
     // The thin command-line front end.
     .executableTarget(
       name: "pagestate",
-      dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine", "PageStateReports", "PageStateWorkloads"]),
+      dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine", "PageStateReports", "PageStateWorkloads", "PageStateExplore"]),
     // The benchmark entry point (release build): prints the performance targets.
     .executableTarget(name: "pagestate-bench", dependencies: ["PageStateTrace", "PageStateWorkloads"]),
     .testTarget(name: "PageStateTraceTests", dependencies: ["PageStateTrace"]),
@@ -29,6 +31,7 @@ let package = Package(
     .testTarget(name: "PageStateEngineTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine"]),
     .testTarget(name: "PageStateReportsTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine", "PageStateReports"], exclude: ["Golden"]),
     .testTarget(name: "PageStateWorkloadsTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine", "PageStateWorkloads"]),
+    .testTarget(name: "PageStateExploreTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine", "PageStateExplore"]),
     .testTarget(name: "pagestateTests", dependencies: ["PageStateReports"]),
   ],
   swiftLanguageModes: [.v6]

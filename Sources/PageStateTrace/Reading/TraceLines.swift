@@ -1,3 +1,12 @@
+extension TraceReader {
+  /// The bytes of the next line, without its newline (for tools that need the
+  /// raw text, such as `explore`'s counterexamples).
+  public mutating func nextRawLine() throws(TraceError) -> [UInt8]? {
+    guard let range = try nextLine() else { return nil }
+    return Array(source.buffer[range])
+  }
+}
+
 /// Fetches the text of some lines of a trace file, for quoting beside findings.
 public enum TraceLines {
   /// The text of each wanted line (without comments stripped), read in one

@@ -1,0 +1,72 @@
+import PageStateModel
+import PageStateTrace
+
+/// What the explorer needs of a replay: which actors can move, the findings
+/// so far, and a fingerprint of the state that matters for the future.
+extension Replay {
+  /// Whether the actor is waiting (it cannot run its next event).
+  public func isBlocked(_ actor: Int) -> Bool { actors[actor].blocked != nil }
+
+  /// Whether the guest was killed (its actors' events are dropped).
+  public var isGuestKilled: Bool { guestKilled }
+
+  /// The findings so far, in the order they were found.
+  public var findingsSoFar: [Finding] { model.findings.findings }
+
+  /// Feeds an event, with its time replaced: the explorer reorders events, so
+  /// trace time is the position in the interleaving.
+  public mutating func step(_ event: Event, time: UInt64) throws(TraceError) {
+    var e = event
+    e.time = time
+    try feed(.event(e))
+  }
+
+  /// Hashes what decides the future of the replay: page and folio state,
+  /// references with their holders, locks, writeback, DMA windows, pending
+  /// injections, TLB entries, split folios, and each actor's wait. Counters,
+  /// findings and times are left out (two paths to the same state behave
+  /// alike from there on).
+  public func fingerprint(into h: inout Hasher) {
+    let m = model.memory
+    h.combine(m.pageBits)
+    h.combine(m.order)
+    h.combine(m.extra)
+    for i in m.folioFlags.indices where m.folioFlags[i].rawValue != 0 {
+      h.combine(i)
+      h.combine(m.folioFlags[i].rawValue)
+    }
+    for i in m.extra.indices where m.extra[i] > 0 || !m.folioFlags[i].intersection([.locked, .writeback]).isEmpty {
+      for holder in m.holders(of: i) {
+        h.combine(holder.actor)
+        h.combine(holder.kind)
+        h.combine(holder.count)
+      }
+    }
+    h.combine(m.lruReferences)
+    for w in model.dmaWindows {
+      h.combine(w.actor)
+      h.combine(w.id)
+      h.combine(w.pages)
+    }
+    h.combine(model.injections.count)
+    for (page, j) in model.injections.sorted(by: { $0.key < $1.key }) {
+      h.combine(page)
+      h.combine(j)
+    }
+    h.combine(model.tlb)
+    h.combine(model.splitFolios.count)
+    for (head, order) in model.splitFolios.sorted(by: { $0.key < $1.key }) {
+      h.combine(head)
+      h.combine(order)
+    }
+    h.combine(guestKilled)
+    for a in actors {
+      if let b = a.blocked {
+        h.combine(b.event.line)
+        h.combine(b.resumeAt)
+      } else {
+        h.combine(-1)
+      }
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import PageStateTrace
+
+/// A small trace split into what `explore` needs: its setup statements, each
+/// actor's events in program order (one thread per actor), and the text of
+/// every line, to write counterexamples back in the trace language.
+public struct Scenario: Sendable {
+  public var fileName: String
+  /// Statements before and between events that are not events: arch, memory,
+  /// policy, actors, symbols (expectations are dropped).
+  public var setup: [Statement] = []
+  /// Events per actor index, in program order.
+  public var threads: [[Event]] = []
+  public var actorNames: [String] = []
+  public var architecture: ArchitectureName = .s390PV
+  /// The source lines by number (1-based).
+  public var lines: [String] = []
+  /// Whether some event takes an LRU-batch reference (conversions then drain
+  /// every batch, so they touch every folio).
+  public var hasLRU = false
+  /// The memory declarations: page ranges and their folio sizes.
+  var blocks: [(pages: PageRange, folio: UInt64)] = []
+
+  /// The largest declared folio size among the blocks `pages` touches.
+  func folioPages(around pages: PageRange) -> UInt64 {
+    var unit: UInt64 = 1
+    for b in blocks where b.pages.overlaps(pages) { unit = max(unit, b.folio) }
+    return unit
+  }
+
+  /// The most events a scenario may have: exploration is exponential.
+  public static let maxEvents = 10_000
+
+  /// Reads a whole trace from bytes.
+  public init(fileName: String, bytes: [UInt8]) throws(TraceError) {
+    self.fileName = fileName
+    var reader = TraceReader(fileName: fileName, source: ByteSource(bytes: bytes))
+    var count = 0
+    while let s = try reader.next() {
+      switch s {
+      case .event(let e):
+        count += 1
+        if count > Scenario.maxEvents {
+          throw TraceError(SourceLocation(file: fileName, line: e.line, column: 1), "explore takes small scenarios (at most \(Scenario.maxEvents) events); replay this trace instead")
+        }
+        while threads.count <= Int(e.actor) { threads.append([]) }
+        threads[Int(e.actor)].append(e)
+        if e.verb == .lruAdd { hasLRU = true }
+      case .expectation:
+        break
+      case .actor(let a):
+        if Int(a.index) == actorNames.count { actorNames.append(a.name) }
+        while threads.count <= Int(a.index) { threads.append([]) }
+        setup.append(s)
+      case .memory(let d):
+        blocks.append((d.pages, UInt64(1) << UInt64(d.order)))
+        setup.append(s)
+      case .architecture(let arch, _):
+        architecture = arch
+        setup.append(s)
+      default:
+        setup.append(s)
+      }
+    }
+    var text = String(decoding: bytes, as: UTF8.self)
+    if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+    lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+      var l = String(line)
+      if l.hasSuffix("\r") { l.removeLast() }
+      return l
+    }
+  }
+
+  /// The text of a line, without its comment.
+  func text(of line: Int) -> String {
+    guard line >= 1 && line <= lines.count else { return "" }
+    var l = lines[line - 1]
+    if let hash = l.firstIndex(of: "#") { l = String(l[..<hash]) }
+    while let last = l.last, last == " " || last == "\t" { l.removeLast() }
+    return l
+  }
+}

@@ -1,0 +1,106 @@
+// `pagestate explore FILE [--policy P] [--set knob=value]... [--max-states N] [--output CEX.trace] [--no-reduction]`
+#if canImport(Glibc)
+  import Glibc
+#endif
+import PageStateEngine
+import PageStateExplore
+import PageStateModel
+import PageStateTrace
+
+func runExplore(_ args: ArraySlice<String>) -> Int32 {
+  var rest: [String] = []
+  var maxStates = 1_000_000
+  var output: String?
+  var reduction = true
+  var i = args.startIndex
+  while i < args.endIndex {
+    switch args[i] {
+    case "--max-states":
+      i += 1
+      guard i < args.endIndex, let n = Int(args[i]), n > 0 else { usageError("--max-states takes a positive number") }
+      maxStates = n
+    case "--output":
+      i += 1
+      guard i < args.endIndex else { usageError("--output needs a file name") }
+      output = args[i]
+    case "--no-reduction":
+      reduction = false
+    default:
+      rest.append(args[i])
+    }
+    i += 1
+  }
+  let o = parseOptions(rest[...])
+  guard o.positional.count == 1 else { usageError("explore takes one FILE") }
+  let path = o.positional[0]
+  let name = path == "-" ? "<stdin>" : path
+  // Read the whole scenario: it is small, and counterexamples quote its lines.
+  let source = open(path)
+  var bytes: [UInt8] = []
+  var reader = TraceReaderBytes(source: source)
+  do {
+    bytes = try reader.readAll(fileName: name)
+  } catch {
+    err.write("\(error)\n")
+    return 2
+  }
+  let result: ExplorationResult
+  do {
+    let scenario = try Scenario(fileName: name, bytes: bytes)
+    var session = Session(fileName: name, mode: .replay(preset: o.policy), overrides: o.sets)
+    for s in scenario.setup { try session.feed(s) }
+    let policy = try session.policies()[0]
+    switch scenario.architecture {
+    case .s390PV: result = try Explorer<S390PV>(scenario: scenario, policy: policy, maxStates: maxStates, reduction: reduction).run()
+    case .sev: result = try Explorer<SEV>(scenario: scenario, policy: policy, maxStates: maxStates, reduction: reduction).run()
+    case .sevSNP: result = try Explorer<SEVSNP>(scenario: scenario, policy: policy, maxStates: maxStates, reduction: reduction).run()
+    }
+  } catch {
+    if error.location.file == Session.commandLine { usageError(error.message) }
+    err.write("\(error)\n")
+    return 2
+  }
+  let rate = result.seconds > 0 ? Int(Double(result.states) / result.seconds) : 0
+  out.write("\(name): explored under policy \(result.policy)\n")
+  out.write("  states \(result.states), transitions \(result.transitions) (\(result.sleptTransitions) skipped by sleep sets, \(result.reexplored) states re-explored), depth \(result.depth), \(String(Int(result.seconds * 1000))) ms, \(rate) states/s\n")
+  guard let finding = result.finding, let cex = result.counterexample else {
+    if result.incomplete {
+      out.write("warning: the search stopped at --max-states \(maxStates) without a finding: it is INCOMPLETE, raise --max-states to search further\n")
+    } else {
+      out.write("no interleaving has a finding of severity error or hang\n")
+    }
+    return 0
+  }
+  out.write("found \(finding.kind.rawValue) (\(finding.severity.rawValue)) after \(result.path?.count ?? 0) events: \(finding.actor) \(finding.event): \(finding.message)\n")
+  if let output {
+    let fd = Glibc.open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    guard fd >= 0 else { fail("cannot write '\(output)': \(String(cString: strerror(errno)))") }
+    _ = cex.withCString { Glibc.write(fd, $0, strlen($0)) }
+    close(fd)
+    out.write("counterexample written to \(output):\n")
+  } else {
+    out.write("counterexample:\n")
+  }
+  out.write(cex)
+  return 1
+}
+
+/// Reads all bytes of a source (small scenarios only).
+struct TraceReaderBytes {
+  let source: ByteSource
+  static let limit = 16 << 20
+
+  mutating func readAll(fileName: String) throws(TraceError) -> [UInt8] {
+    var lines: [UInt8] = []
+    var reader = TraceReader(fileName: fileName, source: source)
+    // Read through the reader's line splitter to reuse its limits and errors.
+    while let range = try reader.nextRawLine() {
+      lines.append(contentsOf: range)
+      lines.append(0x0A)
+      if lines.count > TraceReaderBytes.limit {
+        throw TraceError(SourceLocation(file: fileName, line: 0, column: 0), "explore takes small scenarios (at most 16 MiB)")
+      }
+    }
+    return lines
+  }
+}
