@@ -147,7 +147,7 @@ public struct Explorer<A: Architecture> {
   func fingerprint(_ n: Node) -> Int {
     var h = Hasher()
     n.replay.fingerprint(into: &h)
-    h.combine(n.pcs)
+    n.pcs.withUnsafeBytes { h.combine(bytes: $0) }
     return h.finalize()
   }
 

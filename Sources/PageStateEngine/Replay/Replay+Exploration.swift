@@ -28,13 +28,11 @@ extension Replay {
   /// alike from there on).
   public func fingerprint(into h: inout Hasher) {
     let m = model.memory
-    h.combine(m.pageBits)
-    h.combine(m.order)
-    h.combine(m.extra)
-    for i in m.folioFlags.indices where m.folioFlags[i].rawValue != 0 {
-      h.combine(i)
-      h.combine(m.folioFlags[i].rawValue)
-    }
+    // The flat arrays hash as bytes: one call each, not one per element.
+    m.pageBits.withUnsafeBytes { h.combine(bytes: $0) }
+    m.order.withUnsafeBytes { h.combine(bytes: $0) }
+    m.extra.withUnsafeBytes { h.combine(bytes: $0) }
+    m.folioFlags.withUnsafeBytes { h.combine(bytes: $0) }
     for i in m.extra.indices where m.extra[i] > 0 || !m.folioFlags[i].intersection([.locked, .writeback]).isEmpty {
       for holder in m.holders(of: i) {
         h.combine(holder.actor)
