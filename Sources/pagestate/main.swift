@@ -41,9 +41,12 @@ func exitFlushing(_ status: Int32) -> Never {
 let usage = """
   usage: pagestate [demo]
          pagestate replay FILE [--policy P] [--set knob=value]... [--format text|json|sarif]
+                [--timeline OUT.svg] [--perfetto OUT.json]
          pagestate compare FILE [--policies P1,P2,...] [--set knob=value]... [--format text|json] [--all]
+                [--timeline OUT.svg] [--perfetto OUT.json]
          pagestate check FILE_OR_DIR... [--format text|sarif]
          pagestate explain KIND
+         pagestate explore FILE [--policy P] [--set knob=value]... [--max-states N] [--output CEX.trace]
          pagestate generate WORKLOAD [--pages N] [--events N] [--seed S] [--arch A] [--folio-order K]
   FILE may be - for standard input. Presets: page, folio, split, refuse.
 
@@ -66,6 +69,8 @@ struct Options {
   var sets: [(key: String, value: String)] = []
   var format = "text"
   var all = false
+  var timeline: String?
+  var perfetto: String?
 }
 
 func parseOptions(_ args: ArraySlice<String>) -> Options {
@@ -92,6 +97,8 @@ func parseOptions(_ args: ArraySlice<String>) -> Options {
       o.format = value(a)
       guard ["text", "json", "sarif"].contains(o.format) else { usageError("--format takes text, json or sarif, found '\(o.format)'") }
     case "--all": o.all = true
+    case "--timeline": o.timeline = value(a)
+    case "--perfetto": o.perfetto = value(a)
     case "-": o.positional.append(a)
     default:
       if a.hasPrefix("-") { usageError("unknown option '\(a)'") }
@@ -128,13 +135,26 @@ func runReplay(_ o: Options, compare: Bool) -> Int32 {
   let mode: Session.Mode = compare ? .compare(o.policies ?? Policy.presetNames) : .replay(preset: o.policy)
   let results: [ReplayResult]
   do {
-    (_, results) = try Session.run(fileName: name, source: open(path), mode: mode, overrides: o.sets)
+    (_, results) = try Session.run(
+      fileName: name, source: open(path), mode: mode, overrides: o.sets, recordsTimeline: o.timeline != nil || o.perfetto != nil)
   } catch {
     if error.location.file == Session.commandLine {
       usageError(error.message)
     }
     err.write("\(error)\n")
     return 2
+  }
+  if o.timeline != nil || o.perfetto != nil {
+    var lines = Set<Int>()
+    for r in results { for m in r.timeline?.marks ?? [] { lines.insert(m.finding.line) } }
+    for r in results { for w in r.timeline?.waits ?? [] { lines.insert(w.line) } }
+    let marked = TraceLines.read(path: path, lines: lines)
+    if let svg = o.timeline {
+      writeFile(svg) { SVGTimeline(quotes: marked).write(results, file: name, to: &$0) }
+    }
+    if let json = o.perfetto {
+      writeFile(json) { PerfettoTrace(quotes: marked).write(results, file: name, to: &$0) }
+    }
   }
   if o.format == "json" {
     JSONReport().write(results, command: compare ? "compare" : "replay", file: name, to: &out)
@@ -149,6 +169,16 @@ func runReplay(_ o: Options, compare: Bool) -> Int32 {
     }
   }
   return results.contains { $0.hasErrorOrHang } ? 1 : 0
+}
+
+/// Writes a report to a file (created or truncated); exit 2 if it cannot.
+func writeFile(_ path: String, _ body: (inout StandardOutput) -> Void) {
+  let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+  guard fd >= 0 else { fail("cannot write \(path): \(String(cString: strerror(errno)))") }
+  var file = StandardOutput(fd: fd)
+  body(&file)
+  file.flush()
+  close(fd)
 }
 
 func traceFiles(under path: String) -> [String]? {
@@ -297,10 +327,11 @@ case "compare": status = runReplay(parseOptions(rest), compare: true)
 case "check": status = runCheck(parseOptions(rest))
 case "explain": status = runExplain(parseOptions(rest))
 case "generate": status = runGenerate(rest)
+case "explore": status = runExplore(rest)
 case "help", "--help", "-h":
   out.write(usage)
   status = 0
 default:
-  usageError("unknown command '\(command)'\(nearestSpelling(to: command, in: ["demo", "replay", "compare", "check", "explain", "generate"]).map { " (did you mean '\($0)'?)" } ?? "")")
+  usageError("unknown command '\(command)'\(nearestSpelling(to: command, in: ["demo", "replay", "compare", "check", "explain", "generate", "explore"]).map { " (did you mean '\($0)'?)" } ?? "")")
 }
 exitFlushing(status)

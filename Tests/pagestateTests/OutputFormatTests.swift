@@ -1,5 +1,5 @@
 // End-to-end tests of the output formats of issue 4: SARIF on `replay` and
-// `check`, and the compare table's row selection.
+// `check`, the compare table's row selection, and the timeline files.
 
 import Foundation
 import Testing
@@ -63,5 +63,29 @@ struct OutputFormatTests {
     let full = ComparisonTable(all.stdout)
     #expect(full.value("events", "page") == "5", "\(all.stdout)")
     #expect(full.value("io-on-secure", "folio") == "0", "\(all.stdout)")
+  }
+
+  @Test("--timeline and --perfetto write an SVG and a trace-event file beside the report", arguments: ["replay", "compare"])
+  func timelineFiles(_ command: String) throws {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pagestate-timeline-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let svg = dir.appendingPathComponent("t.svg").path
+    let json = dir.appendingPathComponent("t.json").path
+    let r = try Tool.run([command, Tool.s01, "--timeline", svg, "--perfetto", json])
+    // replay runs the default preset, split: clean; compare has folio's hang.
+    #expect(r.status == (command == "compare" ? 1 : 0), "\(r)")
+    let image = try String(contentsOfFile: svg, encoding: .utf8)
+    #expect(image.hasPrefix("<?xml") && image.contains("<svg") && image.hasSuffix("</svg>\n"))
+    #expect(image.contains("65: vcpu0: touch 0x1 write") == (command == "compare"))
+    let trace = try self.json(try String(contentsOfFile: json, encoding: .utf8))
+    #expect((trace["traceEvents"] as? [Any])?.isEmpty == false)
+  }
+
+  @Test("--timeline to a path that cannot be written: exit 2")
+  func timelineUnwritable() throws {
+    let r = try Tool.run(["replay", Tool.s01, "--timeline", "/no/such/dir/t.svg"])
+    #expect(r.status == 2, "\(r)")
+    #expect(r.stderr.contains("cannot write /no/such/dir/t.svg"), "\(r)")
   }
 }

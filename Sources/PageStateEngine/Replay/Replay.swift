@@ -20,6 +20,9 @@ public struct Replay<A: Architecture>: Sendable {
   var sequence = 0
   var guestKilled = false
   var lastTime: UInt64 = 0
+  /// Records states, waits, DMA windows and findings over time (`--timeline`,
+  /// `--perfetto`); nil, the default, costs one branch per event.
+  public var recorder: TimelineRecorder?
 
   /// Events kept queued behind one actor's wait. Past it, later events of
   /// that actor are counted but not kept (memory must not grow with the
@@ -84,7 +87,13 @@ public struct Replay<A: Architecture>: Sendable {
   @discardableResult
   mutating func execute(_ e: Event, from offset: UInt64) throws(TraceError) -> Bool {
     let a = Int(e.actor)
-    switch A.apply(e, from: offset, model: &model) {
+    let outcome = A.apply(e, from: offset, model: &model)
+    if recorder != nil {
+      let completed: Bool
+      if case .done = outcome { completed = true } else { completed = false }
+      recorder!.applied(e, completed: completed, model: &model, stateName: A.stateName)
+    }
+    switch outcome {
     case .done:
       if let b = actors[a].blocked {
         endWait(a, b, at: model.time)
@@ -105,6 +114,7 @@ public struct Replay<A: Architecture>: Sendable {
         sequence += 1
         actors[a].blocked = BlockedEvent(event: e, resumeAt: resumeAt, wait: wait, since: model.time, deadline: deadline, sequence: sequence)
         waiters.append(Int32(a))
+        recorder?.waitBegan(actor: e.actor, line: e.line, wait: wait, at: model.time)
       }
       return false
     case .killGuest:
@@ -124,6 +134,7 @@ public struct Replay<A: Architecture>: Sendable {
     if b.deadline != nil { boundedWaiters -= 1 }
     actors[a].blocked = nil
     waiters.removeAll { $0 == Int32(a) }
+    recorder?.waitEnded(actor: Int32(a), at: time)
   }
 
   /// guest-killed: every guest actor stops; its remaining events are dropped.
@@ -212,8 +223,11 @@ public struct Replay<A: Architecture>: Sendable {
     if boundedWaiters > 0 { try expire(before: .max) }
     if model.time < lastTime { model.time = lastTime }
     classifyWaiters()
+    recorder?.finish(model: &model)
     var findings = model.findings
     findings.sort()
-    return ReplayResult(policy: model.policy, findings: findings, stats: model.stats, estimatedCost: model.stats.estimatedCost(model.policy.costs), error: nil)
+    return ReplayResult(
+      policy: model.policy, findings: findings, stats: model.stats, estimatedCost: model.stats.estimatedCost(model.policy.costs), error: nil,
+      timeline: recorder)
   }
 }

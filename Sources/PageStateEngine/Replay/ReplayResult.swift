@@ -9,6 +9,8 @@ public struct ReplayResult: Sendable {
   public var estimatedCost: Double
   /// An event the model could not apply (the replay stopped there).
   public var error: TraceError?
+  /// What happened over time, when the session recorded it (`Session.recordsTimeline`).
+  public var timeline: TimelineRecorder? = nil
 
   /// A statistic or a finding kind's count by its report name.
   public func statistic(_ name: String) -> Double? {

@@ -33,6 +33,9 @@ public struct Session {
   public let mode: Mode
   /// `--set` knobs from the command line (they win over the trace's).
   public let overrides: [(key: String, value: String)]
+  /// Whether each replay records a timeline (`ReplayResult.timeline`), for
+  /// `--timeline` and `--perfetto`. Set before the first statement.
+  public var recordsTimeline = false
   var setup: [Statement] = []
   var replays: [any ReplayDriver] = []
   var errors: [TraceError?] = []
@@ -50,9 +53,12 @@ public struct Session {
   }
 
   /// Reads a whole trace from `source` through a session.
-  public static func run(fileName: String, source: ByteSource, mode: Mode, overrides: [(key: String, value: String)] = []) throws(TraceError) -> (Session, [ReplayResult]) {
+  public static func run(
+    fileName: String, source: ByteSource, mode: Mode, overrides: [(key: String, value: String)] = [], recordsTimeline: Bool = false
+  ) throws(TraceError) -> (Session, [ReplayResult]) {
     var reader = TraceReader(fileName: fileName, source: source)
     var session = Session(fileName: fileName, mode: mode, overrides: overrides)
+    session.recordsTimeline = recordsTimeline
     while let s = try reader.next() {
       try session.feed(s)
     }
@@ -144,7 +150,7 @@ public struct Session {
     let policies = try policies()
     let arch = architecture ?? .s390PV
     for policy in policies {
-      var r = Session.makeReplay(arch, policy: policy, fileName: fileName)
+      var r = Session.makeReplay(arch, policy: policy, fileName: fileName, recordsTimeline: recordsTimeline)
       for s in setup { try r.feed(s) }
       replays.append(r)
       errors.append(nil)
@@ -152,11 +158,16 @@ public struct Session {
     setup.removeAll()
   }
 
-  static func makeReplay(_ arch: ArchitectureName, policy: Policy, fileName: String) -> any ReplayDriver {
+  static func makeReplay(_ arch: ArchitectureName, policy: Policy, fileName: String, recordsTimeline: Bool = false) -> any ReplayDriver {
+    func make<A: Architecture>(_: A.Type) -> any ReplayDriver {
+      var r = Replay<A>(policy: policy, fileName: fileName)
+      if recordsTimeline { r.recorder = TimelineRecorder() }
+      return r
+    }
     switch arch {
-    case .s390PV: return Replay<S390PV>(policy: policy, fileName: fileName)
-    case .sev: return Replay<SEV>(policy: policy, fileName: fileName)
-    case .sevSNP: return Replay<SEVSNP>(policy: policy, fileName: fileName)
+    case .s390PV: return make(S390PV.self)
+    case .sev: return make(SEV.self)
+    case .sevSNP: return make(SEVSNP.self)
     }
   }
 
