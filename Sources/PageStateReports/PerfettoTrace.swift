@@ -65,7 +65,8 @@ public struct PerfettoTrace {
       }) {
         let (w, tid) = iv
         let name = w.count > 1 ? "\(w.count) waits (merged)" : w.open ? "waits forever: \(w.label)" : "wait: \(w.label)"
-        var args = "\"line\":\(w.line),\"what\":\(q(w.label)),\"never_ends\":\(w.open),\"merged\":\(w.count),\"waiting_ns\":\(w.busy)"
+        var args = "\"line\":\(w.line),\"what\":\(q(w.label)),\"never_ends\":\(w.open),\"merged\":\(w.count)"
+        if !w.open { args += ",\"waiting_ns\":\(w.busy)" }
         if let quote = quotes[w.line] { args += ",\"trace_line\":\(q(quote.trimmingCharacters()))" }
         emit(slice(pid, tid, name: name, start: w.start, end: w.end, category: "wait", args: args))
       }

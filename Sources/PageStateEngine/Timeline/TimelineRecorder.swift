@@ -11,11 +11,12 @@ import PageStateTrace
 ///   the architecture and interned (at most `Limits.states` names).
 /// - Time is cut into at most `Limits.buckets` buckets of equal width; when
 ///   the trace outgrows them the width doubles and pairs of buckets merge.
-///   A cell (row, bucket) holds the state the row shows in that bucket: a
-///   notable state (`exported`, `pinned-shared`, `shared+pinned`,
-///   `private-unvalidated`) if at least an eighth of the row's pages were in
-///   it (any page, for rows of up to 8 pages), else the state most of the
-///   row's pages are in.
+///   A cell (row, bucket) holds the state the row shows in that bucket, the
+///   first that applies: a notable state (`exported`, `pinned-shared`,
+///   `shared+pinned`, `private-unvalidated`) that at least an eighth of the
+///   row's pages are in (any page, for rows of up to 8 pages); else, on the
+///   same terms, a state other than the one the row was declared in; else
+///   the state most of the row's pages are in.
 /// - Waits and DMA windows are intervals per actor, at most `Limits.intervals`
 ///   of each: past that, the shortest gaps of an actor are closed (intervals
 ///   merged, `intervalsMerged` counts them).
@@ -114,7 +115,8 @@ public struct TimelineRecorder: Sendable {
   var rowCounts: [Int32]
   /// The state each row shows now.
   var rowState: [UInt8]
-  var stateIDs: [String: UInt8] = [:]
+  /// The state most of each row's pages were declared in.
+  var baseline: [UInt8]
   var emphasis: [UInt8] = []
   var started = false
   var current = 0
@@ -143,6 +145,7 @@ public struct TimelineRecorder: Sendable {
     samples = [UInt64](repeating: 0, count: limits.buckets * TimelineRecorder.counterNames.count)
     rowCounts = [Int32](repeating: 0, count: limits.rows * Limits.states)
     rowState = [UInt8](repeating: TimelineRecorder.empty, count: limits.rows)
+    baseline = [UInt8](repeating: TimelineRecorder.empty, count: limits.rows)
   }
 
   // MARK: - Reading
@@ -191,9 +194,9 @@ public struct TimelineRecorder: Sendable {
       scan(head: f.head, index: f.index, count: f.count, model: &model, stateName: stateName)
       last = r
     }
-    if completed { dma(e, model: model) }
-    sample(model)
-    syncFindings(&model)
+    if completed && (e.verb == .dmaStart || e.verb == .dmaEnd || e.verb == .dma) { dma(e, at: model.time) }
+    sample(imports: model.stats[.imports], exports: model.stats[.exports], conversions: model.stats[.conversions])
+    if model.findings.findings.count + model.findings.dropped > seenFindings { syncFindings(&model) }
   }
 
   /// An actor blocked on a new wait.
@@ -216,7 +219,7 @@ public struct TimelineRecorder: Sendable {
     if !started { start(at: model.time, model: &model) }
     end = max(end, model.time)
     advance(to: end)
-    sample(model)
+    sample(imports: model.stats[.imports], exports: model.stats[.exports], conversions: model.stats[.conversions])
     syncFindings(&model)
     for (_, i) in openWaits where i < waits.count {
       waits[i].end = end
@@ -266,7 +269,14 @@ public struct TimelineRecorder: Sendable {
         rowCounts[i / pagesPerRow * Limits.states + Int(id)] += 1
       }
     }
-    for r in (old / pagesPerRow)..<((n + pagesPerRow - 1) / pagesPerRow) { refresh(row: r) }
+    for r in (old / pagesPerRow)..<((n + pagesPerRow - 1) / pagesPerRow) {
+      var most: Int32 = 0
+      for s in 0..<stateNames.count where rowCounts[r * Limits.states + s] > most {
+        most = rowCounts[r * Limits.states + s]
+        baseline[r] = UInt8(s)
+      }
+      refresh(row: r)
+    }
     let order = Int(model.memory.order.first ?? 0)
     rowUnit = pagesPerRow == 1 ? "page" : pagesPerRow == 1 << order ? "folio (order \(order))" : "\(pagesPerRow) pages"
   }
@@ -292,16 +302,19 @@ public struct TimelineRecorder: Sendable {
       for k in 0..<limits.buckets { cells[r * limits.buckets + k] = TimelineRecorder.empty }
       for s in 0..<Limits.states { rowCounts[r * Limits.states + s] = 0 }
     }
-    for r in 0..<newRows { refresh(row: r) }
+    for r in 0..<newRows {
+      baseline[r] = baseline[2 * r]
+      refresh(row: r)
+    }
   }
 
   mutating func intern(_ name: String) -> UInt8 {
-    if let id = stateIDs[name] { return id }
+    // A handful of names: a linear search beats hashing.
+    for (i, known) in stateNames.enumerated() where known == name { return UInt8(i) }
     if stateNames.count == Limits.states - 1 && name != "other" { return intern("other") }
     let id = UInt8(stateNames.count)
     stateNames.append(name)
     emphasis.append(TimelineRecorder.notable[name] ?? 0)
-    stateIDs[name] = id
     return id
   }
 
@@ -342,7 +355,8 @@ public struct TimelineRecorder: Sendable {
     for s in 0..<stateNames.count {
       let n = rowCounts[r * Limits.states + s]
       guard n > 0 else { continue }
-      let e = n * 8 >= total || total <= 8 ? emphasis[s] : 0
+      // Rank: notable 2-4, changed from the declared state 1, else 0 (then by count).
+      let e: UInt8 = n * 8 >= total || total <= 8 ? (emphasis[s] > 0 ? emphasis[s] + 1 : UInt8(s) != baseline[r] ? 1 : 0) : 0
       if e > bestEmphasis || (e == bestEmphasis && n > bestCount) {
         best = UInt8(s)
         bestCount = n
@@ -404,11 +418,11 @@ public struct TimelineRecorder: Sendable {
     bucketWidth = bucketWidth > UInt64.max / 2 ? .max : bucketWidth * 2
   }
 
-  mutating func sample(_ model: Model) {
+  mutating func sample(imports: UInt64, exports: UInt64, conversions: UInt64) {
     let base = current * TimelineRecorder.counterNames.count
-    samples[base] = model.stats[.imports]
-    samples[base + 1] = model.stats[.exports]
-    samples[base + 2] = model.stats[.conversions]
+    samples[base] = imports
+    samples[base + 1] = exports
+    samples[base + 2] = conversions
     samples[base + 3] = extraTotal
   }
 
@@ -416,20 +430,20 @@ public struct TimelineRecorder: Sendable {
 
   enum Track { case waits, dma }
 
-  mutating func dma(_ e: Event, model: Model) {
+  mutating func dma(_ e: Event, at time: UInt64) {
     let label = "dma \(e.words.contains(.write) ? "write" : "read") \(e.pages.description)"
     switch e.verb {
     case .dmaStart:
       openDMA[DMAKey(actor: e.actor, id: e.id)] = append(
-        Interval(actor: e.actor, id: e.id, start: model.time, end: model.time, line: e.line, label: label, open: true, count: 1, busy: 0), to: .dma)
+        Interval(actor: e.actor, id: e.id, start: time, end: time, line: e.line, label: label, open: true, count: 1, busy: 0), to: .dma)
     case .dmaEnd:
       if let i = openDMA.removeValue(forKey: DMAKey(actor: e.actor, id: e.id)), i < dmaWindows.count {
-        dmaWindows[i].end = max(dmaWindows[i].start, model.time)
+        dmaWindows[i].end = max(dmaWindows[i].start, time)
         dmaWindows[i].busy = dmaWindows[i].end - dmaWindows[i].start
         dmaWindows[i].open = false
       }
     case .dma:
-      _ = append(Interval(actor: e.actor, id: e.id, start: model.time, end: model.time, line: e.line, label: label, open: false, count: 1, busy: 0), to: .dma)
+      _ = append(Interval(actor: e.actor, id: e.id, start: time, end: time, line: e.line, label: label, open: false, count: 1, busy: 0), to: .dma)
     default:
       break
     }
