@@ -36,3 +36,15 @@ let package = Package(
   ],
   swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer target (docs/fuzzing.md), only when asked for:
+// PAGESTATE_FUZZ=1 swift build -c release --product pagestate-fuzz -Xswiftc -sanitize=fuzzer,address ...
+if Context.environment["PAGESTATE_FUZZ"] != nil {
+  package.targets.append(
+    .executableTarget(
+      name: "pagestate-fuzz",
+      dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine"],
+      exclude: ["pagestate.dict"],
+      swiftSettings: [.unsafeFlags(["-parse-as-library"])]))
+  package.products.append(.executable(name: "pagestate-fuzz", targets: ["pagestate-fuzz"]))
+}
