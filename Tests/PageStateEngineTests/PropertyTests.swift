@@ -382,14 +382,12 @@ struct PropertyTests {
       "arch s390-pv\nmemory 0x0+16 order=3 backing=shmem\nvcpu0: share 0x2\nqemu: destroy 0x4\nvcpu0: unshare 0x2\n",
     ])
   func destroyKeepsSharedNeighboursBit(_ text: String) throws {
-    // Found by `invariants`: `clearArchBit` (S390Step) clears PG_arch_1 of the
-    // folio when no page of it is left *secure*, but a shared page is guest
-    // owned too; its `unshare` then makes it secure with the bit clear.
+    // Found by `invariants`: `clearArchBit` (S390Step) cleared PG_arch_1 of the
+    // folio when no page of it was left *secure*, but a shared page is guest
+    // owned too; its `unshare` then made it secure with the bit clear.
     let (result, violations) = try replayCheckingInvariants(S390PV.self, text, preset: "folio")
-    withKnownIssue("model: track=folio clears the folio bit while a page is shared (left for the lead)") {
-      #expect(violations.isEmpty, "\(violations)")
-      #expect(result?.findings.count(.archBitLost) == 0)
-    }
+    #expect(violations.isEmpty, "\(violations)")
+    #expect(result?.findings.count(.archBitLost) == 0)
   }
 
   @Test("the invariants check catches a broken model state")

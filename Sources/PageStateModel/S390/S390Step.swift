@@ -54,10 +54,14 @@ struct S390Step: EventStep {
   }
 
   /// Clears a page's bit (track=page), or the folio's bit if no page of it is
-  /// left secure (track=folio).
+  /// left secure (track=folio), nor shared: a shared page becomes secure by
+  /// the guest's unshare alone, with no host work that could set the bit.
   func clearArchBit(_ m: inout Model, index i: Int, folio: Int, count: Int) {
     if m.policy.track == .folio {
-      for j in folio..<(folio + count) where state(m, index: j) == .secure { return }
+      for j in folio..<(folio + count) {
+        let s = state(m, index: j)
+        if s == .secure || s == .shared { return }
+      }
       m.memory.folioFlags[folio].remove(.archBit)
     } else {
       m.memory.pageBits[i] &= ~S390PV.archBit
