@@ -8,6 +8,9 @@ public struct TextReport {
   public var quotes: [Int: String]
   /// The most findings listed per policy (the counts are always complete).
   public var findingLimit = 50
+  /// ANSI colours (verdicts, finding kinds by severity). The caller turns
+  /// them on only when standard output is a terminal and `NO_COLOR` is unset.
+  public var colour = false
 
   public init(quotes: [Int: String] = [:]) {
     self.quotes = quotes
@@ -16,7 +19,7 @@ public struct TextReport {
   /// One finding: kind, line, actor, event, page/folio/state, the explanation,
   /// the blocker chain and the quoted trace line.
   public func write(_ f: Finding, to out: inout some TextOutputStream) {
-    let head = "\(pad(f.kind.rawValue, 20)) line \(pad(String(f.line), 5)) \(pad(f.actor, 8)) \(f.event)"
+    let head = "\(paint(pad(f.kind.rawValue, 20), f.severity)) line \(pad(String(f.line), 5)) \(pad(f.actor, 8)) \(f.event)"
     out.write("  \(head)\n")
     out.write("      page \(hex(f.page)) (\(f.state)), folio \(hex(f.folio)) order \(f.folioOrder), t=\(formatDuration(f.time)), \(f.severity.rawValue)\n")
     out.write("      \(f.message)\n")
@@ -43,7 +46,7 @@ public struct TextReport {
     }
     writeWrapped(cells, to: &out)
     let verdict = r.hasErrorOrHang ? "FAIL: findings of severity error or hang" : "ok: no finding of severity error or hang"
-    out.write("\(verdict)\n")
+    out.write("\(paint(verdict, failed: r.hasErrorOrHang))\n")
   }
 
   /// The side-by-side table of `compare`: one column per policy and a row per
@@ -75,7 +78,9 @@ public struct TextReport {
         hidden += 1
         continue
       }
-      out.write((all && differs ? "* " : "  ") + pad(name, label) + values.map { lpad($0, width) }.joined() + "\n")
+      var cells = values.map { lpad($0, width) }
+      if name == "verdict" { cells = cells.map { paint($0, failed: $0.hasSuffix("FAIL")) } }
+      out.write((all && differs ? "* " : "  ") + pad(name, label) + cells.joined() + "\n")
     }
     if hidden > 0 {
       out.write("  (\(hidden) rows \(results.count > 1 ? "the same under every policy" : "at zero") not shown; --all shows every row)\n")
@@ -83,15 +88,31 @@ public struct TextReport {
     out.write("\n")
     for r in results {
       if let f = r.findings.findings.first(where: { $0.severity >= .error }) {
-        out.write("\(r.policy.name): first \(f.kind.rawValue):\n")
+        out.write("\(r.policy.name): first \(paint(f.kind.rawValue, f.severity)):\n")
         write(f, to: &out)
       } else if let f = r.findings.findings.first {
-        out.write("\(r.policy.name): no error or hang; first warning, \(f.kind.rawValue):\n")
+        out.write("\(r.policy.name): no error or hang; first warning, \(paint(f.kind.rawValue, f.severity)):\n")
         write(f, to: &out)
       } else {
-        out.write("\(r.policy.name): clean\n")
+        out.write("\(r.policy.name): \(paint("clean", failed: false))\n")
       }
     }
+  }
+
+  /// Text in the colour of a severity: warning yellow, error red, hang bold magenta.
+  func paint(_ text: String, _ severity: Severity) -> String {
+    guard colour else { return text }
+    switch severity {
+    case .warning: return "\u{1B}[33m\(text)\u{1B}[0m"
+    case .error: return "\u{1B}[31m\(text)\u{1B}[0m"
+    case .hang: return "\u{1B}[1;35m\(text)\u{1B}[0m"
+    }
+  }
+
+  /// A verdict: bold red when failed, green otherwise.
+  func paint(_ text: String, failed: Bool) -> String {
+    guard colour else { return text }
+    return failed ? "\u{1B}[1;31m\(text)\u{1B}[0m" : "\u{1B}[32m\(text)\u{1B}[0m"
   }
 
   func writeWrapped(_ cells: [String], to out: inout some TextOutputStream) {

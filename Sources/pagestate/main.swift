@@ -41,14 +41,17 @@ func exitFlushing(_ status: Int32) -> Never {
 let usage = """
   usage: pagestate [demo]
          pagestate replay FILE [--policy P] [--set knob=value]... [--format text|json|sarif]
-                [--timeline OUT.svg] [--perfetto OUT.json]
+                [--timeline OUT.svg] [--perfetto OUT.json] [--quiet]
          pagestate compare FILE [--policies P1,P2,...] [--set knob=value]... [--format text|json] [--all]
-                [--timeline OUT.svg] [--perfetto OUT.json]
-         pagestate check FILE_OR_DIR... [--format text|sarif]
+                [--timeline OUT.svg] [--perfetto OUT.json] [--quiet]
+         pagestate check FILE_OR_DIR... [--format text|sarif] [--quiet]
          pagestate explain KIND
          pagestate explore FILE [--policy P] [--set knob=value]... [--max-states N] [--output CEX.trace]
          pagestate generate WORKLOAD [--pages N] [--events N] [--seed S] [--arch A] [--folio-order K]
   FILE may be - for standard input. Presets: page, folio, split, refuse.
+  --quiet: replay/compare print nothing (exit status only), check prints only
+  failures and the closing line. Colour when standard output is a terminal and
+  NO_COLOR is unset; a progress line on standard error when it is a terminal.
 
   """
 
@@ -71,7 +74,23 @@ struct Options {
   var all = false
   var timeline: String?
   var perfetto: String?
+  var quiet = false
 }
+
+/// Colour on standard output: a terminal, and NO_COLOR unset or empty (no-color.org).
+let colourOutput: Bool = {
+  guard isatty(1) != 0 else { return false }
+  if let v = getenv("NO_COLOR"), v.pointee != 0 { return false }
+  if let term = getenv("TERM"), String(cString: term) == "dumb" { return false }
+  return true
+}()
+
+/// A progress line on standard error: only on a terminal (never in pipes or CI).
+let progressOnStderr: Bool = {
+  guard isatty(2) != 0 else { return false }
+  if let term = getenv("TERM"), String(cString: term) == "dumb" { return false }
+  return true
+}()
 
 func parseOptions(_ args: ArraySlice<String>) -> Options {
   var o = Options()
@@ -97,6 +116,7 @@ func parseOptions(_ args: ArraySlice<String>) -> Options {
       o.format = value(a)
       guard ["text", "json", "sarif"].contains(o.format) else { usageError("--format takes text, json or sarif, found '\(o.format)'") }
     case "--all": o.all = true
+    case "--quiet", "-q": o.quiet = true
     case "--timeline": o.timeline = value(a)
     case "--perfetto": o.perfetto = value(a)
     case "-": o.positional.append(a)
@@ -134,9 +154,21 @@ func runReplay(_ o: Options, compare: Bool) -> Int32 {
   let name = path == "-" ? "<stdin>" : path
   let mode: Session.Mode = compare ? .compare(o.policies ?? Policy.presetNames) : .replay(preset: o.policy)
   let results: [ReplayResult]
+  var progress = ProgressLine(file: name)
+  let tick: ((Int) -> Void)? =
+    progressOnStderr && !o.quiet
+    ? { line in
+      progress.update(line: line, to: &err)
+      err.flush()
+    } : nil
   do {
+    defer {
+      progress.clear(to: &err)
+      err.flush()
+    }
     (_, results) = try Session.run(
-      fileName: name, source: open(path), mode: mode, overrides: o.sets, recordsTimeline: o.timeline != nil || o.perfetto != nil)
+      fileName: name, source: open(path), mode: mode, overrides: o.sets, recordsTimeline: o.timeline != nil || o.perfetto != nil,
+      progress: tick)
   } catch {
     if error.location.file == Session.commandLine {
       usageError(error.message)
@@ -156,12 +188,15 @@ func runReplay(_ o: Options, compare: Bool) -> Int32 {
       writeFile(json) { PerfettoTrace(quotes: marked).write(results, file: name, to: &$0) }
     }
   }
-  if o.format == "json" {
+  if o.quiet {
+    // Only the exit status (and any files asked for).
+  } else if o.format == "json" {
     JSONReport().write(results, command: compare ? "compare" : "replay", file: name, to: &out)
   } else if o.format == "sarif" {
     SARIFReport().write(results, file: name, to: &out)
   } else {
-    let report = TextReport(quotes: quotes(path, results))
+    var report = TextReport(quotes: quotes(path, results))
+    report.colour = colourOutput
     if compare {
       report.writeComparison(results, file: name, all: o.all, to: &out)
     } else {
@@ -239,7 +274,7 @@ func runCheck(_ o: Options) -> Int32 {
       failed += 1
       bad = true
     } else if outcome.passed {
-      out.write("PASS  \(file) (\(outcome.expectations) expectations, \(outcome.policies.joined(separator: ", ")))\n")
+      if !o.quiet { out.write("PASS  \(file) (\(outcome.expectations) expectations, \(outcome.policies.joined(separator: ", ")))\n") }
       passed += 1
     } else {
       out.write("FAIL  \(file)\n")
@@ -253,6 +288,13 @@ func runCheck(_ o: Options) -> Int32 {
     out.write("\(passed) passed, \(failed) failed\n")
   }
   return bad ? 2 : (failed > 0 ? 1 : 0)
+}
+
+/// A text report with colour when standard output takes it.
+func coloured(_ report: TextReport) -> TextReport {
+  var r = report
+  r.colour = colourOutput
+  return r
 }
 
 func runDemo() -> Int32 {
@@ -275,7 +317,7 @@ func runDemo() -> Int32 {
 
 
     """)
-  TextReport(quotes: lines(DemoScenario.trace)).writeComparison(panel(DemoScenario.fileName, DemoScenario.trace), file: DemoScenario.fileName, to: &out)
+  coloured(TextReport(quotes: lines(DemoScenario.trace))).writeComparison(panel(DemoScenario.fileName, DemoScenario.trace), file: DemoScenario.fileName, to: &out)
   out.write("""
 
     Under `folio` the pin's hook exports the ring's neighbours (collateral
@@ -289,7 +331,7 @@ func runDemo() -> Int32 {
 
 
     """)
-  TextReport(quotes: lines(DemoScenario.snpTrace)).writeComparison(panel(DemoScenario.snpFileName, DemoScenario.snpTrace), file: DemoScenario.snpFileName, to: &out)
+  coloured(TextReport(quotes: lines(DemoScenario.snpTrace))).writeComparison(panel(DemoScenario.snpFileName, DemoScenario.snpTrace), file: DemoScenario.snpFileName, to: &out)
   out.write("""
 
     `page` smashes the 2M RMP entry (psmash) and lets the folio hold mixed

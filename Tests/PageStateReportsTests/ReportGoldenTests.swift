@@ -67,4 +67,35 @@ struct ReportGoldenTests {
     #expect(f?["actor"] as? String == "a\"b")
     #expect(f?["message"] as? String == "tab\there\nnewline \\ \u{1}")
   }
+
+  @Test func colourOnlyAddsEscapes() throws {
+    var plain = ""
+    var coloured = ""
+    var report = TextReport()
+    report.writeComparison(try results(), file: "S1.trace", to: &plain)
+    report.colour = true
+    report.writeComparison(try results(), file: "S1.trace", to: &coloured)
+    #expect(coloured.contains("\u{1B}[1;31m"))
+    #expect(coloured.contains("\u{1B}[1;35mhang"))
+    // Without the escape sequences it is the plain text, columns and all.
+    var stripped = ""
+    var inEscape = false
+    for c in coloured.unicodeScalars {
+      if c == "\u{1B}" { inEscape = true; continue }
+      if inEscape { if c == "m" { inEscape = false }; continue }
+      stripped.unicodeScalars.append(c)
+    }
+    #expect(stripped == plain)
+    var replay = ""
+    report.write(try results()[1], file: "S1.trace", to: &replay)
+    #expect(replay.contains("\u{1B}[1;31mFAIL"))
+  }
+
+  @Test func progressLineClearsOnlyWhatItShowed() {
+    var progress = ProgressLine(file: "t.trace")
+    var out = ""
+    progress.clear(to: &out)
+    #expect(out.isEmpty)
+    #expect(!progress.shown)
+  }
 }

@@ -88,4 +88,27 @@ struct OutputFormatTests {
     #expect(r.status == 2, "\(r)")
     #expect(r.stderr.contains("cannot write /no/such/dir/t.svg"), "\(r)")
   }
+
+  @Test("--quiet: replay prints nothing and keeps its exit status; check prints only the closing line")
+  func quiet() throws {
+    let r = try Tool.run(["replay", Tool.s01, "--policy", "folio", "--quiet"])
+    #expect(r.status == 1, "\(r)")
+    #expect(r.stdout.isEmpty && r.stderr.isEmpty, "\(r)")
+    let c = try Tool.run(["check", "Fixtures", "--quiet"])
+    #expect(c.status == 0, "\(c)")
+    #expect(c.stdout.split(separator: "\n").count == 1, "\(c)")
+    #expect(c.lastLine.hasSuffix("passed, 0 failed"), "\(c)")
+  }
+
+  @Test("no progress line and no colour when the streams are not terminals")
+  func noProgressInPipes() throws {
+    var trace = "pagestate 1\narch s390-pv\nmemory 0x0+64\nactor vcpu0 guest\n"
+    for i in 0..<150_000 { trace += "vcpu0: touch \(hexPage(i % 64)) write\n" }
+    let r = try Tool.run(["replay", "-"], input: trace)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stderr.isEmpty, "\(r.stderr)")
+    #expect(!r.stdout.contains("\u{1B}"))
+  }
 }
+
+func hexPage(_ v: Int) -> String { "0x" + String(v, radix: 16) }

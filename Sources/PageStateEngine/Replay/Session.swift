@@ -53,14 +53,22 @@ public struct Session {
   }
 
   /// Reads a whole trace from `source` through a session.
+  /// `progress`, if given, is called every 65,536 statements with the trace
+  /// line reached (for a progress display).
   public static func run(
-    fileName: String, source: ByteSource, mode: Mode, overrides: [(key: String, value: String)] = [], recordsTimeline: Bool = false
+    fileName: String, source: ByteSource, mode: Mode, overrides: [(key: String, value: String)] = [], recordsTimeline: Bool = false,
+    progress: ((Int) -> Void)? = nil
   ) throws(TraceError) -> (Session, [ReplayResult]) {
     var reader = TraceReader(fileName: fileName, source: source)
     var session = Session(fileName: fileName, mode: mode, overrides: overrides)
     session.recordsTimeline = recordsTimeline
+    var count = 0
     while let s = try reader.next() {
       try session.feed(s)
+      if let progress {
+        count &+= 1
+        if count & 0xFFFF == 0, case .event(let e) = s { progress(e.line) }
+      }
     }
     let results = try session.finish()
     return (session, results)
