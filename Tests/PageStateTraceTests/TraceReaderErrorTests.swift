@@ -123,7 +123,7 @@ private let N = snpSetup
     .init("arch sev\nmemory -1\n", "2:8", "found '-1'"),
     .init("arch sev\nmemory 1,2\n", "2:8", "found '1,2'"),
     .init("arch sev\nmemory 0a\n", "2:8", "found '0a'"),
-    .init("arch sev\nmemory 0\ra\n", "2:8", "found '0\ra'"),
+    .init("arch sev\nmemory 0\ra\n", "2:8", "found '0\\u{D}a'"),
     .init(S + "a: get 3..1\n", "3:8", "a page range P..Q needs P <= Q, found 0x3..0x1"),
     .init(S + "a: get 1+0\n", "3:10", "a page count P+N needs N >= 1, found 0"),
     .init(S + "a: get 0x1.5\n", "3:8", "expected a page set (P, P..Q or P+N), found '0x1.5'"),
@@ -393,7 +393,7 @@ private let N = snpSetup
     .init("arch s390-pv\r\nmemory 0x0\r\n\r\na: bogus 0\r\n", "4:4", "unknown verb 'bogus'"),
     .init("\tarch\tbogus\n", "1:7", "found 'bogus'"),
     .init("arch s390-pv\nmemory 0x0\na: bogus 0", "3:4", "unknown verb 'bogus'"),
-    .init("arch s390-pv\nmemory 0\r\r\n", "2:8", "expected a page set (P, P..Q or P+N), found '0\r'"),
+    .init("arch s390-pv\nmemory 0\r\r\n", "2:8", "expected a page set (P, P..Q or P+N), found '0\\u{D}'"),
     .init("ARCH sev\n", "1:1", "expected a statement (pagestate, arch, memory, policy, actor, expect)"),
     .init("arch s390-pv\nmemory 0x0..0xff\n" + "a: note " + String(repeating: "x", count: 65529), "3:65537", "line is longer than 65536 bytes"),
   ]

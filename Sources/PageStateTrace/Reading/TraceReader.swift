@@ -152,11 +152,33 @@ public struct TraceReader {
   }
 
   func fail(_ column: Int, _ message: String) -> TraceError {
-    TraceError(location(column: column), message)
+    TraceError(location(column: column), TraceReader.printable(message))
   }
 
   func fail(_ token: Token, _ message: String) -> TraceError {
-    TraceError(location(column: token.column), message)
+    TraceError(location(column: token.column), TraceReader.printable(message))
+  }
+
+  /// A message quoting the trace's bytes, with control characters (NUL, a
+  /// lone CR, ESC, ...) and invisible ones (a BOM, U+FFFD for invalid UTF-8
+  /// stays) written as escapes, so an error never carries terminal control
+  /// sequences or hides what it complains about.
+  static func printable(_ message: String) -> String {
+    guard message.unicodeScalars.contains(where: needsEscape) else { return message }
+    var out = ""
+    for u in message.unicodeScalars {
+      if needsEscape(u) {
+        out += "\\u{" + String(u.value, radix: 16, uppercase: true) + "}"
+      } else {
+        out.unicodeScalars.append(u)
+      }
+    }
+    return out
+  }
+
+  static func needsEscape(_ u: Unicode.Scalar) -> Bool {
+    u.value < 0x20 || u.value == 0x7F || (u.value >= 0x80 && u.value < 0xA0) || u.value == 0xFEFF
+      || (u.value >= 0x200B && u.value <= 0x200F) || (u.value >= 0x2028 && u.value <= 0x202E)
   }
 
   /// The column just past the end of the line's last token (for "expected X" at end of line).
