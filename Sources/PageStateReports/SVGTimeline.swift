@@ -19,7 +19,11 @@ public struct SVGTimeline {
   /// Image width in pixels.
   public var width = 1100
   public var maxRuns = 20_000
-  public var maxMarks = 300
+  public var maxMarks = 200
+  /// Wait or DMA bars per actor row at most.
+  public var maxBars = 120
+  /// Actor rows per panel at most (those that waited longest first).
+  public var maxActors = 32
 
   public init(quotes: [Int: String] = [:]) {
     self.quotes = quotes
@@ -185,6 +189,16 @@ public struct SVGTimeline {
     // Actor rows: waits and DMA windows.
     var actors: [Int32] = []
     for iv in t.waits + t.dmaWindows where !actors.contains(iv.actor) { actors.append(iv.actor) }
+    if actors.count > maxActors {
+      var busy: [Int32: UInt64] = [:]
+      for iv in t.waits + t.dmaWindows { busy[iv.actor, default: 0] &+= iv.busy &+ 1 }
+      let longest = actors.sorted { a, b in
+        let x = busy[a] ?? 0
+        let y = busy[b] ?? 0
+        return x != y ? x > y : a < b
+      }
+      actors = Array(longest.prefix(maxActors))
+    }
     actors.sort()
     let rowOf = Dictionary(uniqueKeysWithValues: actors.enumerated().map { ($1, $0) })
     for (i, a) in actors.enumerated() {
@@ -193,10 +207,11 @@ public struct SVGTimeline {
       s += "<text x=\"\(f(plotX - 6))\" y=\"\(f(ay + 11))\" text-anchor=\"end\" font-style=\"italic\" fill=\"#333\">\(xml(name))</text>"
       s += "<rect x=\"\(f(plotX))\" y=\"\(f(ay))\" width=\"\(f(plotW))\" height=\"\(f(SVGTimeline.actorRowHeight - 2))\" fill=\"#f6f6f6\"/>\n"
     }
-    // Intervals closer than two pixels merge (as the recorder merges them).
-    let waits = SVGTimeline.merged(t.waits, within: UInt64(pixel * 2))
-    let windows = SVGTimeline.merged(t.dmaWindows, within: UInt64(pixel * 2))
-    for iv in waits {
+    // Intervals closer than two pixels merge (as the recorder merges them),
+    // and closer ones still while an actor would have more than `maxBars` bars.
+    let waits = mergedBars(t.waits, pixel: pixel)
+    let windows = mergedBars(t.dmaWindows, pixel: pixel)
+    for iv in waits where rowOf[iv.actor] != nil {
       let ay = y + Double(rowOf[iv.actor]!) * SVGTimeline.actorRowHeight
       let x0 = x(iv.start)
       let x1 = iv.open ? plotX + plotW : max(x(iv.end), x0 + 2)
@@ -218,7 +233,7 @@ public struct SVGTimeline {
       }
       s += "<title>\(xml(tip))</title></g>\n"
     }
-    for iv in windows {
+    for iv in windows where rowOf[iv.actor] != nil {
       let ay = y + Double(rowOf[iv.actor]!) * SVGTimeline.actorRowHeight
       let x0 = x(iv.start)
       let x1 = max(iv.open ? plotX + plotW : x(iv.end), x0 + 3)
@@ -232,6 +247,18 @@ public struct SVGTimeline {
     y += Double(actors.count) * SVGTimeline.actorRowHeight
     s += "</g>\n"
     return y
+  }
+
+  /// Merges intervals less than 2 pixels apart, then wider gaps until no actor has more than `maxBars`.
+  func mergedBars(_ list: [TimelineRecorder.Interval], pixel: Double) -> [TimelineRecorder.Interval] {
+    var gap = max(pixel * 2, 1)
+    while true {
+      let result = SVGTimeline.merged(list, within: UInt64(gap))
+      var bars: [Int32: Int] = [:]
+      for iv in result { bars[iv.actor, default: 0] += 1 }
+      if (bars.values.max() ?? 0) <= maxBars || gap > pixel * 1000 { return result }
+      gap *= 2
+    }
   }
 
   /// Closed intervals of one actor less than `gap` apart become one.
