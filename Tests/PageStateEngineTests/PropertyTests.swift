@@ -49,7 +49,6 @@ struct RandomTrace {
   var time: UInt64 = 0
 
   static let hosts = ["qemu", "kvm"]
-  static let emitsDestroy = false
   static let devices = ["disk", "nic"]
 
   static func make(seed: UInt64, events: Int = 40) -> (arch: ArchitectureName, text: String) {
@@ -179,10 +178,7 @@ struct RandomTrace {
         case 0: lines.append("\(actor): make-accessible \(hex(p))\(rng.chance(30) ? " scope=" + rng.pick(["page", "folio"]) : "")")
         case 1: if rng.chance(20) { lines.append("\(actor): unmap \(hex(p))") }
         default:
-          // `destroy` of one page under track=folio clears the folio's bit while
-          // a neighbour is shared (see `destroyKeepsSharedNeighboursBit`): left
-          // out until the model is fixed.
-          if Self.emitsDestroy && rng.chance(10) { lines.append("\(actor): destroy \(hex(p))") }
+          if rng.chance(10) { lines.append("\(actor): destroy \(hex(p))") }
         }
       } else {
         lines.append("\(actor): convert \(hex(p)) \(rng.pick(["private", "shared"]))")
