@@ -147,6 +147,16 @@ struct TimelineTests {
     return events
   }
 
+  @Test func goldenFiles() throws {
+    let results = try s1()
+    var svg = ""
+    SVGTimeline(quotes: [10: "vcpu0: touch 0x1 write"]).write(results, file: "S1.trace", to: &svg)
+    try GoldenFile.check(svg, "S1-compare.svg")
+    var json = ""
+    PerfettoTrace(quotes: [10: "vcpu0: touch 0x1 write"]).write(results, file: "S1.trace", to: &json)
+    try GoldenFile.check(json, "S1-compare.perfetto.json")
+  }
+
   @Test func svgOfS1IsWellFormed() throws {
     var svg = ""
     SVGTimeline(quotes: [10: "vcpu0: touch 0x1 write"]).write(try s1(), file: "S1 <demo> & co.trace", to: &svg)
