@@ -166,7 +166,8 @@ func runReplay(_ o: Options, compare: Bool) -> Int32 {
       progress.clear(to: &err)
       err.flush()
     }
-    (_, results) = try Session.run(
+    // The pipelined session: the reader on its own thread, the policies side by side.
+    (_, results) = try Session.runPipelined(
       fileName: name, source: open(path), mode: mode, overrides: o.sets, recordsTimeline: o.timeline != nil || o.perfetto != nil,
       progress: tick)
   } catch {

@@ -18,7 +18,8 @@ extension Session {
   /// same as `run`'s whatever the scheduling: each replay sees the same
   /// statements in the same order, and the first error in file order wins.
   public static func runPipelined(
-    fileName: String, source: ByteSource, mode: Mode, overrides: [(key: String, value: String)] = []
+    fileName: String, source: ByteSource, mode: Mode, overrides: [(key: String, value: String)] = [],
+    recordsTimeline: Bool = false, progress: ((Int) -> Void)? = nil
   ) throws(TraceError) -> (Session, [ReplayResult]) {
     let channel = BatchChannel(capacity: batchesInFlight)
     nonisolated(unsafe) let reader = TraceReader(fileName: fileName, source: source)
@@ -45,11 +46,15 @@ extension Session {
       }
     }
     var session = Session(fileName: fileName, mode: mode, overrides: overrides)
+    session.recordsTimeline = recordsTimeline
     defer { channel.drain() }
+    var batches = 0
     while true {
       switch channel.receive() {
       case .statements(let batch):
         try session.feed(batch: batch)
+        batches += 1
+        if let progress, batches & 15 == 0, case .event(let e) = batch[batch.count - 1] { progress(e.line) }
       case .end:
         let results = try session.finish()
         return (session, results)
