@@ -8,7 +8,7 @@ import PageStateTrace
 
 extension Session {
   /// Statements per batch handed from the reader thread to the replays.
-  static let batchSize = 4096
+  static let batchSize = 16384
   /// Batches in flight between the reader and the replays (bounded memory).
   static let batchesInFlight = 4
 

@@ -45,7 +45,9 @@ public struct Finding: Sendable, Hashable {
 /// Collects findings: every kind counted exactly, the findings themselves kept
 /// up to a limit so a trace with millions of violations stays in bounded memory.
 public struct FindingLog: Sendable, Hashable {
-  public static let storedLimit = 100_000
+  /// Findings kept with their details (counts per kind stay exact): 10,000
+  /// keeps a long trace's memory within a few MB of a short one's (P3).
+  public static let storedLimit = 10_000
   public private(set) var findings: [Finding] = []
   public private(set) var counts = [Int](repeating: 0, count: FindingKind.allCases.count)
   public private(set) var dropped = 0
