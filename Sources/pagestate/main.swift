@@ -42,7 +42,7 @@ let usage = """
   usage: pagestate [demo]
          pagestate replay FILE [--policy P] [--set knob=value]... [--format text|json|sarif]
                 [--timeline OUT.svg] [--perfetto OUT.json] [--quiet]
-         pagestate compare FILE [--policies P1,P2,...] [--set knob=value]... [--format text|json] [--all]
+         pagestate compare FILE [--policies P1,P2,...] [--set knob=value]... [--format text|json|sarif] [--all]
                 [--timeline OUT.svg] [--perfetto OUT.json] [--quiet]
          pagestate check FILE_OR_DIR... [--format text|sarif] [--quiet]
          pagestate explain KIND
@@ -262,7 +262,8 @@ func runCheck(_ o: Options) -> Int32 {
       bad = true
       continue
     }
-    let outcome = Check.run(fileName: file == "-" ? "<stdin>" : file, source: source, overrides: o.sets)
+    let shown = file == "-" ? "<stdin>" : file
+    let outcome = Check.run(fileName: shown, source: source, overrides: o.sets)
     if let e = outcome.inputError, e.location.file == Session.commandLine {
       usageError(e.message)
     }
@@ -271,14 +272,14 @@ func runCheck(_ o: Options) -> Int32 {
       if outcome.inputError != nil { bad = true }
       if outcome.passed { passed += 1 } else { failed += 1 }
     } else if let e = outcome.inputError {
-      out.write("ERROR \(file)\n  \(e)\n")
+      out.write("ERROR \(shown)\n  \(e)\n")
       failed += 1
       bad = true
     } else if outcome.passed {
-      if !o.quiet { out.write("PASS  \(file) (\(outcome.expectations) expectations, \(outcome.policies.joined(separator: ", ")))\n") }
+      if !o.quiet { out.write("PASS  \(shown) (\(outcome.expectations) expectations, \(outcome.policies.joined(separator: ", ")))\n") }
       passed += 1
     } else {
-      out.write("FAIL  \(file)\n")
+      out.write("FAIL  \(shown)\n")
       for f in outcome.failures { out.write("  \(f)\n") }
       failed += 1
     }
