@@ -146,7 +146,7 @@ extension TraceReader {
   }
 
   mutating func parseWordsAndOptions(_ line: LineBytes, from start: Int, syntax: VerbSyntax, into event: inout Event) throws(TraceError) {
-    if start >= tokens.count && syntax.requiredGroups.isEmpty && syntax.requiredKeys.isEmpty { return }
+    if start >= tokens.count && syntax.requiredGroupBits == 0 && syntax.requiredKeyBits == 0 { return }
     var seenKeys: UInt16 = 0
     var sawOption = false
     var i = start
@@ -158,11 +158,11 @@ extension TraceReader {
         let keyText = line.text(Token(start: t.start, end: eq))
         let allowed = syntax.keys.map(\.rawValue)
         if keyText.isEmpty { throw fail(t, "expected key=value, found '\(line.text(t))'") }
-        guard let key = EventOptionKey(rawValue: keyText), syntax.keys.contains(key) else {
+        guard let key = EventOptionKey(rawValue: keyText), syntax.keyBits & key.bit != 0 else {
           let list = allowed.isEmpty ? "'\(syntax.name)' takes no options" : "'\(syntax.name)' takes \(allowed.map { "\($0)=" }.joined(separator: ", "))"
           throw fail(t, "unknown option '\(keyText)': \(list)\(didYouMean(keyText, allowed))")
         }
-        let bit = UInt16(1) << UInt16(EventOptionKey.allCases.firstIndex(of: key)!)
+        let bit = key.bit
         guard seenKeys & bit == 0 else {
           throw fail(t, "option '\(keyText)' is given twice")
         }
@@ -215,10 +215,8 @@ extension TraceReader {
         continue
       }
       // A bare word: looked up by its packed bytes; strings only for errors.
-      let groups = syntax.wordGroups
-      guard let word = EventWords.lookup(line.slice(t)),
-        let group = groups.first(where: { $0.contains(word) })
-      else {
+      guard let word = EventWords.lookup(line.slice(t)), let group = syntax.group(of: word) else {
+        let groups = syntax.wordGroups
         let text = line.text(t)
         let allWords = groups.flatMap { g in EventWords.spellings.filter { g.contains($0.0) }.map(\.1) }
         if allWords.isEmpty && syntax.keys.isEmpty {
@@ -237,11 +235,12 @@ extension TraceReader {
       }
       event.words.insert(word)
     }
-    for group in syntax.requiredGroups where event.words.intersection(group).isEmpty {
+    if syntax.requiredGroupBits == 0 && syntax.requiredKeyBits == 0 { return }
+    if let group = syntax.missingGroup(in: event.words) {
       let names = EventWords.spellings.filter { group.contains($0.0) }.map(\.1)
       throw fail(endColumn(line), "'\(syntax.name)' needs one of \(names.joined(separator: " or ")), found the end of the line")
     }
-    for key in syntax.requiredKeys where seenKeys & (UInt16(1) << UInt16(EventOptionKey.allCases.firstIndex(of: key)!)) == 0 {
+    if syntax.requiredKeyBits & ~seenKeys != 0, let key = syntax.requiredKeys.first(where: { seenKeys & $0.bit == 0 }) {
       throw fail(endColumn(line), "'\(syntax.name)' needs the option '\(key.rawValue)='")
     }
   }

@@ -64,6 +64,21 @@ public struct EventWords: OptionSet, Sendable, Hashable {
 /// The `key=value` options events take.
 public enum EventOptionKey: String, CaseIterable, Sendable {
   case via, scope, id, cpu, fail, count, size, c
+
+  /// A bit per key, for the grammar's masks.
+  @inlinable
+  public var bit: UInt16 {
+    switch self {
+    case .via: return 1
+    case .scope: return 2
+    case .id: return 4
+    case .cpu: return 8
+    case .fail: return 16
+    case .count: return 32
+    case .size: return 64
+    case .c: return 128
+    }
+  }
 }
 
 /// Which architectures a verb exists on.
@@ -87,22 +102,57 @@ public struct ArchitectureSet: OptionSet, Sendable, Hashable {
 
 /// The grammar of one verb: its operand, the bare words and options it takes,
 /// which actors may use it and on which architectures it exists.
+///
+/// Stored as plain bits (no arrays, no `String`), so the parser can copy it
+/// per event without reference counting; the array views are for messages.
 public struct VerbSyntax: Sendable {
   public enum Operand: Sendable { case none, pages, page, text }
   /// Who may use the verb. Host actors may also use `.cpu` and `.device` verbs.
   public enum Requirement: Sendable { case guest, host, device, cpu, any }
 
   public let verb: Verb
-  public let name: String
+  let spelling: StaticString
   public let requirement: Requirement
   public let architectures: ArchitectureSet
   public let operand: Operand
-  /// Groups of alternative bare words; at most one word of each group.
-  public let wordGroups: [EventWords]
+  /// Up to three groups of alternative bare words (at most one word of each).
+  let group0: EventWords
+  let group1: EventWords
+  let group2: EventWords
+  /// Bit i: group i must be given.
+  let requiredGroupBits: UInt8
+  /// Bit k: option `EventOptionKey.allCases[k]` is allowed / required.
+  let keyBits: UInt16
+  let requiredKeyBits: UInt16
+
+  /// The verb's spelling.
+  public var name: String { spelling.description }
+  /// Groups of alternative bare words; at most one word of each.
+  public var wordGroups: [EventWords] { [group0, group1, group2].filter { !$0.isEmpty } }
   /// Groups of which exactly one word must be given.
-  public let requiredGroups: [EventWords]
-  public let keys: [EventOptionKey]
-  public let requiredKeys: [EventOptionKey]
+  public var requiredGroups: [EventWords] {
+    [group0, group1, group2].enumerated().filter { requiredGroupBits & (1 << UInt8($0.offset)) != 0 }.map(\.element)
+  }
+  public var keys: [EventOptionKey] { EventOptionKey.allCases.filter { keyBits & $0.bit != 0 } }
+  public var requiredKeys: [EventOptionKey] { EventOptionKey.allCases.filter { requiredKeyBits & $0.bit != 0 } }
+
+  /// The first required group none of whose words is in `words`.
+  @inline(__always)
+  func missingGroup(in words: EventWords) -> EventWords? {
+    if requiredGroupBits & 1 != 0 && words.isDisjoint(with: group0) { return group0 }
+    if requiredGroupBits & 2 != 0 && words.isDisjoint(with: group1) { return group1 }
+    if requiredGroupBits & 4 != 0 && words.isDisjoint(with: group2) { return group2 }
+    return nil
+  }
+
+  /// The group holding `word`, if the verb takes it.
+  @inline(__always)
+  func group(of word: EventWords) -> EventWords? {
+    if group0.contains(word) { return group0 }
+    if group1.contains(word) { return group1 }
+    if group2.contains(word) { return group2 }
+    return nil
+  }
 
   /// The kind an undeclared actor gets on first use of this verb.
   public var impliedKind: ActorKind {
@@ -125,19 +175,25 @@ public struct VerbSyntax: Sendable {
   }
 
   init(
-    _ verb: Verb, _ name: String, _ requirement: Requirement, _ architectures: ArchitectureSet,
+    _ verb: Verb, _ name: StaticString, _ requirement: Requirement, _ architectures: ArchitectureSet,
     _ operand: Operand, words: [EventWords] = [], required: [EventWords] = [],
     keys: [EventOptionKey] = [], requiredKeys: [EventOptionKey] = []
   ) {
     self.verb = verb
-    self.name = name
+    self.spelling = name
     self.requirement = requirement
     self.architectures = architectures
     self.operand = operand
-    self.wordGroups = words + required
-    self.requiredGroups = required
-    self.keys = keys
-    self.requiredKeys = requiredKeys
+    let groups = words + required
+    precondition(groups.count <= 3)
+    group0 = groups.count > 0 ? groups[0] : []
+    group1 = groups.count > 1 ? groups[1] : []
+    group2 = groups.count > 2 ? groups[2] : []
+    var bits: UInt8 = 0
+    for i in words.count..<groups.count { bits |= 1 << UInt8(i) }
+    requiredGroupBits = bits
+    keyBits = keys.reduce(0) { $0 | $1.bit }
+    requiredKeyBits = requiredKeys.reduce(0) { $0 | $1.bit }
   }
 
   /// Indexed by `Verb.rawValue`.
