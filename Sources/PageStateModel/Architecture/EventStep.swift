@@ -35,6 +35,30 @@ extension EventStep {
 
   // MARK: Shared paths
 
+  /// The verbs every architecture applies the same way: references, the
+  /// folio lock, LRU drains, the end of writeback, splits, DMA ends and
+  /// notes. Nil for the verbs an architecture decides itself.
+  func runShared(_ m: inout Model) -> Outcome? {
+    switch event.verb {
+    case .get: return reference(&m, kind: .get)
+    case .lruAdd: return reference(&m, kind: .lru)
+    case .specGet: return reference(&m, kind: .speculative)
+    case .put: return release(&m, kinds: [.get], what: "put", holds: "plain references (get)")
+    case .specPut: return release(&m, kinds: [.speculative], what: "spec-put", holds: "speculative references (spec-get)")
+    case .unpin: return release(&m, kinds: [.pin, .pinLongterm], what: "unpin", holds: "pins")
+    case .lock: return lock(&m)
+    case .unlock: return unlock(&m)
+    case .lruDrain:
+      m.memory.drainLRU()
+      return .done
+    case .writebackEnd: return writebackEnd(&m)
+    case .split: return split(&m)
+    case .note: return .done
+    case .dmaEnd: return dmaEnd(&m)
+    default: return nil
+    }
+  }
+
 
   func reference(_ m: inout Model, kind: HolderKind) -> Outcome {
     forEachFolio(&m, from: 0) { m, head, folio, _, part in

@@ -2,31 +2,17 @@ import PageStateTrace
 
 extension S390Step {
   func run(from offset: UInt64, _ m: inout Model) -> Outcome {
+    if let outcome = runShared(&m) { return outcome }
     switch event.verb {
-    case .get: return reference(&m, kind: .get)
-    case .lruAdd: return reference(&m, kind: .lru)
-    case .specGet: return reference(&m, kind: .speculative)
-    case .put: return release(&m, kinds: [.get], what: "put", holds: "plain references (get)")
-    case .specPut: return release(&m, kinds: [.speculative], what: "spec-put", holds: "speculative references (spec-get)")
-    case .unpin: return release(&m, kinds: [.pin, .pinLongterm], what: "unpin", holds: "pins")
     case .pin: return pin(&m, from: offset)
-    case .lock: return lock(&m)
-    case .unlock: return unlock(&m)
-    case .lruDrain:
-      m.memory.drainLRU()
-      return .done
     case .writebackStart: return writebackStart(&m, from: offset)
-    case .writebackEnd: return writebackEnd(&m)
     case .access: return access(&m)
     case .makeAccessible: return makeAccessible(&m)
-    case .split: return split(&m)
     case .flush:
       m.stats.add(.tlbFlushes)
       m.stats.call(.tlbFlush)
       return .done
-    case .note: return .done
     case .dmaStart, .dma: return dmaStart(&m)
-    case .dmaEnd: return dmaEnd(&m)
     case .touch: return touch(&m, from: offset)
     case .share: return share(&m, from: offset)
     case .unshare: return unshare(&m, from: offset)
@@ -35,6 +21,8 @@ extension S390Step {
     case .inject: return inject(&m)
     case .psc, .pvalidate, .gpte, .mprotect, .splitPMD, .convert:
       return failed("verb '\(event.verb.name)' does not exist for arch s390-pv")
+    default:
+      preconditionFailure("\(event.verb.name) is a shared verb")
     }
   }
 

@@ -35,23 +35,10 @@ struct SEVStep: EventStep {
   // MARK: Verbs
 
   func run(from offset: UInt64, _ m: inout Model) -> Outcome {
+    if let outcome = runShared(&m) { return outcome }
     switch event.verb {
-    case .get: return reference(&m, kind: .get)
-    case .lruAdd: return reference(&m, kind: .lru)
-    case .specGet: return reference(&m, kind: .speculative)
     case .pin: return reference(&m, kind: event.words.contains(.longterm) ? .pinLongterm : .pin)
-    case .put: return release(&m, kinds: [.get], what: "put", holds: "plain references (get)")
-    case .specPut: return release(&m, kinds: [.speculative], what: "spec-put", holds: "speculative references (spec-get)")
-    case .unpin: return release(&m, kinds: [.pin, .pinLongterm], what: "unpin", holds: "pins")
-    case .lock: return lock(&m)
-    case .unlock: return unlock(&m)
-    case .lruDrain:
-      m.memory.drainLRU()
-      return .done
     case .writebackStart: return writebackStart(&m, from: offset)
-    case .writebackEnd: return writebackEnd(&m)
-    case .split: return split(&m)
-    case .note: return .done
     case .flush:
       m.tlb.flush(cpu: event.cpu >= 0 ? event.cpu : nil)
       m.stats.add(.tlbFlushes)
@@ -65,7 +52,6 @@ struct SEVStep: EventStep {
           snp ? "the IOMMU logs RMP_PAGE_FAULT: a device may not touch guest-owned memory"
             : "the device reads or writes ciphertext of guest-private memory"
         })
-    case .dmaEnd: return dmaEnd(&m)
     case .touch: return touch(&m, from: offset)
     case .psc, .convert:
       return convert(&m, pages: event.pages, from: event.pages.first + offset, toPrivate: event.words.contains(.private), implicit: false)
@@ -75,6 +61,8 @@ struct SEVStep: EventStep {
     case .splitPMD: return splitPMD(&m)
     case .makeAccessible, .share, .unshare, .unmap, .destroy, .inject:
       return failed("verb '\(event.verb.name)' does not exist for arch \(snp ? "sev-snp" : "sev")")
+    default:
+      preconditionFailure("\(event.verb.name) is a shared verb")
     }
   }
 
