@@ -44,40 +44,39 @@ enum SEVPage {
   }
 }
 
-/// Plain AMD SEV (`sev-snp.md`): memory encryption without integrity. The
-/// host can read and write private memory and sees or produces ciphertext;
-/// there is no RMP.
-public enum SEV: Architecture {
-  public static let name = ArchitectureName.sev
+/// The SEV architectures: one implementation (`SEVStep`), the RMP parts
+/// switched on by `hasRMP`.
+public protocol SEVFamily: Architecture {
+  /// SEV-SNP's Reverse Map Table (and PVALIDATE) exist.
+  static var hasRMP: Bool { get }
+}
 
+extension SEVFamily {
   public static func declare(_ declaration: MemoryDeclaration, in model: inout Model) {
     SEVPage.declare(declaration, in: &model)
   }
 
   public static func stateName(of page: UInt64, in model: inout Model) -> String {
-    SEVPage.stateName(of: page, in: &model, snp: false)
+    SEVPage.stateName(of: page, in: &model, snp: hasRMP)
   }
 
   public static func apply(_ event: Event, from offset: UInt64, model: inout Model) -> Outcome {
-    SEVStep(event: event, snp: false).run(from: offset, &model)
+    SEVStep(event: event, snp: hasRMP).run(from: offset, &model)
   }
+}
+
+/// Plain AMD SEV (`sev-snp.md`): memory encryption without integrity. The
+/// host can read and write private memory and sees or produces ciphertext;
+/// there is no RMP.
+public enum SEV: SEVFamily {
+  public static let name = ArchitectureName.sev
+  public static let hasRMP = false
 }
 
 /// AMD SEV-SNP (`sev-snp.md`): SEV plus the Reverse Map Table, which makes
 /// host writes to guest-owned pages fault (RMP #PF) and device DMA to them
 /// fail at the IOMMU; guest pages are validated with PVALIDATE.
-public enum SEVSNP: Architecture {
+public enum SEVSNP: SEVFamily {
   public static let name = ArchitectureName.sevSNP
-
-  public static func declare(_ declaration: MemoryDeclaration, in model: inout Model) {
-    SEVPage.declare(declaration, in: &model)
-  }
-
-  public static func stateName(of page: UInt64, in model: inout Model) -> String {
-    SEVPage.stateName(of: page, in: &model, snp: true)
-  }
-
-  public static func apply(_ event: Event, from offset: UInt64, model: inout Model) -> Outcome {
-    SEVStep(event: event, snp: true).run(from: offset, &model)
-  }
+  public static let hasRMP = true
 }
