@@ -37,7 +37,7 @@ public struct Scenario: Sendable {
     var count = 0
     while let s = try reader.next() {
       switch s {
-      case .event(let e):
+      case .event(let e), .note(let e, _):
         count += 1
         if count > Scenario.maxEvents {
           throw TraceError(SourceLocation(file: fileName, line: e.line, column: 1), "explore takes small scenarios (at most \(Scenario.maxEvents) events); replay this trace instead")

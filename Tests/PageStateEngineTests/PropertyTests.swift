@@ -262,7 +262,7 @@ func replayCheckingInvariants<A: Architecture>(_: A.Type, _ text: String, preset
     for s in statements {
       if case .expectation = s { continue }
       try replay.feed(s)
-      if case .event(let e) = s {
+      if let e = s.event {
         for v in replay.invariantViolations() { violations.append("after line \(e.line): \(v)") }
       }
     }

@@ -39,7 +39,7 @@ func position(_ error: TraceError) -> String { "\(error.location.line):\(error.l
 
 /// The events of a statement list.
 func events(_ statements: [Statement]) -> [Event] {
-  statements.compactMap { if case .event(let e) = $0 { return e } else { return nil } }
+  statements.compactMap(\.event)
 }
 
 func actors(_ statements: [Statement]) -> [ActorDeclaration] {
@@ -67,6 +67,20 @@ func singleEvent(
   return all[0]
 }
 
+/// The text of the only note of a trace.
+func singleNote(
+  _ text: String, sourceLocation: Testing.SourceLocation = #_sourceLocation
+) throws -> (event: Event, text: String) {
+  let notes = noteTexts(try parse(text))
+  try #require(notes.count == 1, sourceLocation: sourceLocation)
+  return notes[0]
+}
+
+/// The notes among statements, with their texts.
+func noteTexts(_ statements: [Statement]) -> [(event: Event, text: String)] {
+  statements.compactMap { if case .note(let e, let t) = $0 { (e, t) } else { nil } }
+}
+
 /// The bare words of an event, spelled as in a trace.
 func spelled(_ words: EventWords) -> [String] {
   EventWords.spellings.filter { words.contains($0.0) }.map(\.1)
@@ -92,7 +106,7 @@ func summary(_ statement: Statement) -> String {
     return "L\(a.line) actor #\(a.index) \(a.name) \(a.kind.rawValue)\(a.isExplicit ? "" : " implicit")"
   case .symbol(let s):
     return "symbol #\(s.index) \(s.name)"
-  case .event(let e):
+  case .event(let e), .note(let e, _):
     var parts = ["L\(e.line) t=\(e.time)\(e.hasExplicitTime ? "!" : "") a#\(e.actor) \(e.verb.name)"]
     if e.pages.count > 0 { parts.append(spelled(e.pages)) }
     parts += spelled(e.words)
@@ -104,7 +118,7 @@ func summary(_ statement: Statement) -> String {
     if e.id >= 0 { parts.append("id=#\(e.id)") }
     if e.via >= 0 { parts.append("via=#\(e.via)") }
     if e.cpu >= 0 { parts.append("cpu=a#\(e.cpu)") }
-    if let t = e.text { parts.append("text=\"\(t)\"") }
+    if case .note(_, let t) = statement { parts.append("text=\"\(t)\"") }
     return parts.joined(separator: " ")
   case .expectation(let e):
     return "L\(e.line) \(e.text)"

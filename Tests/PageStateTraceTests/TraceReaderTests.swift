@@ -134,8 +134,12 @@ import Testing
     #expect(error.map(position) == "2:8")
     #expect(error?.message.contains("expected a page set") == true)
     // A note keeps everything but the trailing CR.
-    let e = try singleEvent("arch s390-pv\nmemory 0\na: note x y\r\n")
-    #expect(e.text == "x y")
+    let all = try parse("arch s390-pv\nmemory 0\na: note x y\r\n")
+    guard case .note(_, let text) = all.last else {
+      Issue.record("expected a note, got \(String(describing: all.last))")
+      return
+    }
+    #expect(text == "x y")
   }
 
   @Test func aByteOrderMarkIsSkippedOnTheFirstLine() throws {
@@ -181,11 +185,11 @@ import Testing
     let prefix = "a: note "
     let line = prefix + String(repeating: "x", count: TraceReader.Limits.lineLength - prefix.utf8.count)
     #expect(line.utf8.count == 65536)
-    let e = try singleEvent("arch s390-pv\nmemory 0\n" + line + "\n")
-    #expect(e.text?.utf8.count == 65536 - 8)
+    let e = try singleNote("arch s390-pv\nmemory 0\n" + line + "\n")
+    #expect(e.text.utf8.count == 65536 - 8)
     // Also as the last line without a newline.
-    let last = try singleEvent("arch s390-pv\nmemory 0\n" + line)
-    #expect(last.text?.utf8.count == 65536 - 8)
+    let last = try singleNote("arch s390-pv\nmemory 0\n" + line)
+    #expect(last.text.utf8.count == 65536 - 8)
   }
 
   @Test func aTooLongLastLineIsAnErrorAtItsLine() throws {
@@ -207,7 +211,7 @@ import Testing
 
   @Test func invalidUTF8InANoteIsCarriedAsReplacementCharacters() throws {
     let statements = try parse(bytes: Array("arch sev\nmemory 0\na: note caf".utf8) + [0xC3] + Array(" ok\n".utf8))
-    let e = try #require(events(statements).first)
+    let e = try #require(noteTexts(statements).first)
     #expect(e.text == "caf\u{FFFD} ok")
   }
 
@@ -435,7 +439,7 @@ import Testing
     let all = try parse("arch \(arch)\nmemory 0x0..0xff\nx: \(rest)\n")
     #expect(actors(all) == [ActorDeclaration(index: 0, name: "x", kind: kind, isExplicit: false, line: 3)])
     // The declaration comes right before the event that introduced the actor.
-    guard all.count == 4, case .actor = all[2], case .event(let e) = all[3] else {
+    guard all.count == 4, case .actor = all[2], let e = all[3].event else {
       Issue.record("expected [arch, memory, actor, event], got \(all.count) statements")
       return
     }
@@ -576,7 +580,7 @@ import Testing
     #expect(plain.id == -1)
     #expect(plain.via == -1)
     #expect(plain.cpu == -1)
-    #expect(plain.text == nil)
+    #expect(noteTexts(try parse(sevSetup + "g: touch 0\n")).isEmpty)
   }
 
   // MARK: - Interned ids and tags
@@ -689,9 +693,9 @@ import Testing
     ("note café ✓", "café ✓"),
   ])
   func noteText(_ rest: String, _ text: String) throws {
-    let e = try singleEvent(s390Setup + "a: \(rest)\n")
+    let (e, noted) = try singleNote(s390Setup + "a: \(rest)\n")
     #expect(e.verb == .note)
-    #expect(e.text == text)
+    #expect(noted == text)
     #expect(e.pages.count == 0)
   }
 
@@ -728,7 +732,7 @@ import Testing
     var symbolCount = 0
     while let s = try reader.next() {
       switch s {
-      case .event(let e):
+      case .event(let e), .note(let e, _):
         count += 1
         lastLine = e.line
         lastTime = e.time

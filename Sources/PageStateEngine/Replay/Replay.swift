@@ -52,10 +52,30 @@ public struct Replay<A: Architecture>: Sendable {
     case .symbol(let s):
       precondition(Int(s.index) == model.symbols.count)
       model.symbols.append(s.name)
-    case .event(let e):
+    case .event(let e), .note(let e, _):
       try event(e)
     case .header, .architecture, .policy, .expectation:
       break
+    }
+  }
+
+  /// Applies a batch from its `first` event and its `firstOther` other
+  /// statement on, in file order: the hot path, one plain `Event` at a time.
+  public mutating func feed(_ batch: StatementBatch, fromEvent first: Int = 0, fromOther firstOther: Int = 0) throws(TraceError) {
+    var k = firstOther
+    let others = batch.others.count
+    try batch.events.withUnsafeBufferPointer { (events) throws(TraceError) in
+      for i in first..<events.count {
+        while k < others && batch.positions[k] <= i {
+          try feed(batch.others[k])
+          k += 1
+        }
+        try event(events[i])
+      }
+    }
+    while k < others {
+      try feed(batch.others[k])
+      k += 1
     }
   }
 

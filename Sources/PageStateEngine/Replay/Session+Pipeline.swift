@@ -25,16 +25,11 @@ extension Session {
     nonisolated(unsafe) let reader = TraceReader(fileName: fileName, source: source)
     startThread {
       var reader = reader
-      var batch: [Statement] = []
-      batch.reserveCapacity(batchSize)
+      var batch = StatementBatch(reservingCapacity: batchSize)
       do {
-        while let s = try reader.next() {
-          batch.append(s)
-          if batch.count == batchSize {
-            channel.send(.statements(batch))
-            batch = []
-            batch.reserveCapacity(batchSize)
-          }
+        while try reader.read(into: &batch, limit: batchSize) {
+          channel.send(.statements(batch))
+          batch = StatementBatch(reservingCapacity: batchSize)
         }
         if !batch.isEmpty { channel.send(.statements(batch)) }
         channel.send(.end)
@@ -54,7 +49,7 @@ extension Session {
       case .statements(let batch):
         try session.feed(batch: batch)
         batches += 1
-        if let progress, batches & 15 == 0, case .event(let e) = batch[batch.count - 1] { progress(e.line) }
+        if let progress, batches & 15 == 0, let line = batch.lastEventLine { progress(line) }
       case .end:
         let results = try session.finish()
         return (session, results)
@@ -65,22 +60,36 @@ extension Session {
   }
 
   /// Feeds a batch: setup statements go through `feed`; from the first event
-  /// on, every replay runs through the whole batch, the replays in parallel.
-  mutating func feed(batch: [Statement]) throws(TraceError) {
-    var start = 0
-    while !started && start < batch.count {
-      try feed(batch[start])
-      start += 1
+  /// on, every replay runs through the rest of the batch, the replays in parallel.
+  mutating func feed(batch: StatementBatch) throws(TraceError) {
+    var first = 0
+    var firstOther = 0
+    while !started {
+      if firstOther < batch.others.count && batch.positions[firstOther] <= first {
+        try feed(batch.others[firstOther])
+        firstOther += 1
+      } else if first < batch.events.count {
+        try feed(.event(batch.events[first]))
+        first += 1
+      } else {
+        return
+      }
     }
-    guard start < batch.count else { return }
+    guard first < batch.events.count || firstOther < batch.others.count else { return }
     // Expectations are the session's (the reader allows no policy statement
     // after the first event); the replays see the rest.
-    for s in batch[start...] {
+    for s in batch.others[firstOther...] {
       if case .expectation = s { try feed(s) }
     }
     let count = replays.count
     if count == 1 {
-      if errors[0] == nil { feedOne(0, batch, from: start) }
+      if errors[0] == nil {
+        do {
+          try replays[0].feed(batch, fromEvent: first, fromOther: firstOther)
+        } catch {
+          errors[0] = error
+        }
+      }
     } else {
       // Moved out of `self` so each replay's storage stays uniquely referenced
       // (a shared copy would make the first write copy its whole memory).
@@ -91,18 +100,15 @@ extension Session {
         errors.withUnsafeMutableBufferPointer { e in
           nonisolated(unsafe) let r = r
           nonisolated(unsafe) let e = e
-          let first = start
+          let (first, firstOther) = (first, firstOther)
           DispatchQueue.concurrentPerform(iterations: count) { i in
             guard e[i] == nil else { return }
-            for s in batch[first...] {
-              do {
-                try r[i].feed(s)
-              } catch let error as TraceError {
-                e[i] = error
-                return
-              } catch {
-                return
-              }
+            do {
+              try r[i].feed(batch, fromEvent: first, fromOther: firstOther)
+            } catch let error as TraceError {
+              e[i] = error
+            } catch {
+              return
             }
           }
         }
@@ -114,17 +120,6 @@ extension Session {
     // Outside `check` the first model error (in file order) stops the run.
     if let first = errors.compactMap({ $0 }).min(by: { $0.location.line < $1.location.line }) {
       throw first
-    }
-  }
-
-  mutating func feedOne(_ i: Int, _ batch: [Statement], from start: Int) {
-    for s in batch[start...] {
-      do {
-        try replays[i].feed(s)
-      } catch {
-        errors[i] = error
-        return
-      }
     }
   }
 }
@@ -149,7 +144,7 @@ func startThread(_ body: @escaping @Sendable () -> Void) {
 /// A bounded single-producer, single-consumer queue of statement batches.
 final class BatchChannel: @unchecked Sendable {
   enum Item {
-    case statements([Statement])
+    case statements(StatementBatch)
     case end
     case failed(TraceError)
   }

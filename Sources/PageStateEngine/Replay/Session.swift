@@ -4,6 +4,7 @@ import PageStateTrace
 /// A replay of any architecture, behind one interface.
 protocol ReplayDriver: Sendable {
   mutating func feed(_ statement: Statement) throws(TraceError)
+  mutating func feed(_ batch: StatementBatch, fromEvent first: Int, fromOther firstOther: Int) throws(TraceError)
   mutating func finish() throws(TraceError) -> ReplayResult
   var policy: Policy { get }
 }
@@ -67,7 +68,7 @@ public struct Session {
       try session.feed(s)
       if let progress {
         count &+= 1
-        if count & 0xFFFF == 0, case .event(let e) = s { progress(e.line) }
+        if count & 0xFFFF == 0, let e = s.event { progress(e.line) }
       }
     }
     let results = try session.finish()
@@ -87,7 +88,7 @@ public struct Session {
       break
     }
     if !started {
-      guard case .event = statement else {
+      guard statement.event != nil else {
         setup.append(statement)
         return
       }

@@ -1,5 +1,6 @@
 extension TraceReader {
-  mutating func parseEvent(_ line: LineBytes) throws(TraceError) -> Statement {
+  /// Parses an event line; a note's text is left in `noteText`.
+  mutating func parseEvent(_ line: LineBytes) throws(TraceError) -> Event {
     var i = 0
     var time: UInt64 = 0
     if sawEvent {
@@ -93,7 +94,7 @@ extension TraceReader {
       var e = tokens.last.map(\.end) ?? s
       if e < s { e = s }
       if s > e { s = e }
-      event.text = line.text(Token(start: s, end: e))
+      noteText = line.text(Token(start: s, end: e))
       i = tokens.count
     case .pages, .page:
       guard i < tokens.count else {
@@ -120,7 +121,7 @@ extension TraceReader {
     if syntax.verb == .touch && event.cbit == nil && arch == .s390PV { /* fine */ }
     sawEvent = true
     lastTime = time
-    return .event(event)
+    return event
   }
 
   func describe(_ requirement: VerbSyntax.Requirement) -> String {

@@ -23,8 +23,9 @@ public enum CBit: String, CaseIterable, Sendable, Hashable {
 
 /// One event line: `[@TIME] ACTOR: VERB OPERANDS [key=value ...]`.
 ///
-/// A plain value of fixed size (apart from a `note`'s text), so streams of
-/// millions of events cost no allocation.
+/// A plain value of fixed size (a `note`'s text travels beside it, in
+/// `Statement.note`): streams of millions of events cost no allocation and
+/// copy as plain bytes, with no reference counting.
 public struct Event: Sendable, Hashable {
   /// The line in its file.
   public var line: Int
@@ -54,8 +55,6 @@ public struct Event: Sendable, Hashable {
   public var via: Int32
   /// Actor index of `flush cpu=`, or -1.
   public var cpu: Int32
-  /// The text of a `note`.
-  public var text: String?
 
   public init(line: Int, column: Int32, time: UInt64, actor: Int32, verb: Verb, pages: PageRange) {
     self.line = line
@@ -75,6 +74,5 @@ public struct Event: Sendable, Hashable {
     self.id = -1
     self.via = -1
     self.cpu = -1
-    self.text = nil
   }
 }

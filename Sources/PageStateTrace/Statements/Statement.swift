@@ -84,5 +84,16 @@ public enum Statement: Sendable, Hashable {
   case actor(ActorDeclaration)
   case symbol(Symbol)
   case event(Event)
+  /// A `note` event with its text (kept out of `Event` so events stay plain bytes).
+  case note(Event, text: String)
   case expectation(Expectation)
+
+  /// The event of an `event` or a `note`.
+  @inlinable
+  public var event: Event? {
+    switch self {
+    case .event(let e), .note(let e, _): return e
+    default: return nil
+    }
+  }
 }

@@ -35,16 +35,18 @@ public struct TraceWriter {
       return e.text
     case .event(let e):
       return eventLine(e)
+    case .note(let e, let text):
+      return eventLine(e, text: text)
     }
   }
 
-  func eventLine(_ e: Event) -> String {
+  func eventLine(_ e: Event, text: String = "") -> String {
     var s = "@\(e.time) \(actors[Int(e.actor)]): \(e.verb.name)"
     let syntax = e.verb.syntax
     switch syntax.operand {
     case .none: break
     case .text:
-      if let t = e.text, !t.isEmpty { s += " " + t }
+      if !text.isEmpty { s += " " + text }
     case .page, .pages:
       s += " " + (e.pages.count == 1 ? hex(e.pages.first) : "\(hex(e.pages.first))+\(e.pages.count)")
     }
