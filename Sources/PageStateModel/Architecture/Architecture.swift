@@ -48,15 +48,39 @@ public struct Wait: Sendable, Hashable {
   public var folio: PageRange
   /// Whether the wait is a conversion's (bounded by the `wait` knob).
   public var isConversion: Bool
+  /// What waits, kept as parts: most waits end without anyone reading it.
+  var action: Action
+
   /// What waits, in kernel terms: `import of 0x1`.
-  public var what: String
+  public var what: String {
+    get { action.description }
+    set { action = .text(newValue) }
+  }
 
   public init(condition: Condition, page: UInt64, folio: PageRange, isConversion: Bool, what: String) {
+    self.init(condition: condition, page: page, folio: folio, isConversion: isConversion, action: .text(what))
+  }
+
+  init(condition: Condition, page: UInt64, folio: PageRange, isConversion: Bool, action: Action) {
     self.condition = condition
     self.page = page
     self.folio = folio
     self.isConversion = isConversion
-    self.what = what
+    self.action = action
+  }
+
+  // By the text of `what`, as when it was stored as a String.
+  public static func == (a: Wait, b: Wait) -> Bool {
+    a.condition == b.condition && a.page == b.page && a.folio == b.folio && a.isConversion == b.isConversion
+      && a.what == b.what
+  }
+
+  public func hash(into h: inout Hasher) {
+    h.combine(condition)
+    h.combine(page)
+    h.combine(folio)
+    h.combine(isConversion)
+    h.combine(what)
   }
 }
 

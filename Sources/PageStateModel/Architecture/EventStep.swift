@@ -25,9 +25,9 @@ extension EventStep {
     return .done
   }
 
-  func blocked(_ condition: Wait.Condition, page: UInt64, folio head: UInt64, count: Int, conversion: Bool, what: String, resumeAt page0: UInt64) -> Outcome {
+  func blocked(_ condition: Wait.Condition, page: UInt64, folio head: UInt64, count: Int, conversion: Bool, what: Action, resumeAt page0: UInt64) -> Outcome {
     .blocked(
-      Wait(condition: condition, page: page, folio: PageRange(first: head, count: UInt64(count)), isConversion: conversion, what: what),
+      Wait(condition: condition, page: page, folio: PageRange(first: head, count: UInt64(count)), isConversion: conversion, action: what),
       resumeAt: page0 - event.pages.first)
   }
 
@@ -91,7 +91,7 @@ extension EventStep {
     let page = event.pages.first
     let f = m.memory.folio(of: page)
     if m.memory.folioFlags[f.index].contains(.locked) {
-      return blocked(.unlock, page: page, folio: f.head, count: f.count, conversion: false, what: "lock of \(hex(page))", resumeAt: page)
+      return blocked(.unlock, page: page, folio: f.head, count: f.count, conversion: false, what: .ofPage("lock", page), resumeAt: page)
     }
     m.memory.folioFlags[f.index].insert(.locked)
     m.memory.hold(f.index, actor: actor, kind: .lock, count: 1, line: event.line, head: f.head)
@@ -129,7 +129,7 @@ extension EventStep {
     let page = event.pages.first
     let f = m.memory.folio(of: page)
     guard f.count > 1 else { return .done }
-    if let wait = conversionBlocker(&m, f, page: page, conversion: false, what: "split of folio \(hex(f.head))") {
+    if let wait = conversionBlocker(&m, f, page: page, conversion: false, what: .split(folio: f.head)) {
       return wait
     }
     m.memory.split(f.index, head: f.head)
@@ -151,13 +151,13 @@ extension EventStep {
   /// Steps 2-4 of `make_folio_secure`: the folio lock (-EAGAIN), writeback
   /// (-EAGAIN), and the refcount freeze at `expected_folio_refs()` (-EBUSY,
   /// after `lru_add_drain_all()`). Returns the wait, or nil if the folio is free.
-  func conversionBlocker(_ m: inout Model, _ f: (head: UInt64, index: Int, count: Int), page: UInt64, conversion: Bool, what: @autoclosure () -> String) -> Outcome? {
+  func conversionBlocker(_ m: inout Model, _ f: (head: UInt64, index: Int, count: Int), page: UInt64, conversion: Bool, what: Action) -> Outcome? {
     let flags = m.memory.folioFlags[f.index]
     if flags.contains(.locked) {
-      return blocked(.unlock, page: page, folio: f.head, count: f.count, conversion: conversion, what: what(), resumeAt: page)
+      return blocked(.unlock, page: page, folio: f.head, count: f.count, conversion: conversion, what: what, resumeAt: page)
     }
     if flags.contains(.writeback) {
-      return blocked(.writebackEnd, page: page, folio: f.head, count: f.count, conversion: conversion, what: what(), resumeAt: page)
+      return blocked(.writebackEnd, page: page, folio: f.head, count: f.count, conversion: conversion, what: what, resumeAt: page)
     }
     if m.memory.extra[f.index] > 0 {
       if m.policy.drain && m.memory.lruReferences > 0 {
@@ -165,7 +165,7 @@ extension EventStep {
         m.stats.add(.lruDrains)
       }
       if m.memory.extra[f.index] > 0 {
-        return blocked(.references, page: page, folio: f.head, count: f.count, conversion: conversion, what: what(), resumeAt: page)
+        return blocked(.references, page: page, folio: f.head, count: f.count, conversion: conversion, what: what, resumeAt: page)
       }
     }
     return nil

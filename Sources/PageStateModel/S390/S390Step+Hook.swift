@@ -72,7 +72,7 @@ extension S390Step {
     }
     if consume(&m, page, .pinShared) { return false }
     if s == .shared {
-      setState(&m, index: i, page: page, .pinnedShared, why: "pin-shared")
+      setState(&m, index: i, page: page, .pinnedShared, why: .named("pin-shared"))
       m.stats.add(.pinShared)
       if !asked.contains(page) { m.stats.add(.collateralPins) }
     }
@@ -90,7 +90,7 @@ extension S390Step {
     }
     if s.isGuestOwned {
       m.stats.call(.export)
-      setState(&m, index: i, page: page, .exported, why: "export")
+      setState(&m, index: i, page: page, .exported, why: .named("export"))
       m.stats.add(.exports)
       if !asked.contains(page) { m.stats.add(.collateralExports) }
     } else {

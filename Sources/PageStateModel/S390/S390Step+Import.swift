@@ -8,14 +8,14 @@ extension S390Step {
   /// Returns nil when the page is secure, or the outcome that stops the event:
   /// a wait (KVM re-enters the guest, which faults again) or the guest's death.
   func importPage(_ m: inout Model, _ page: UInt64, why: StaticString) -> Outcome? {
-    var i = m.memory.index(of: page)
+    var f = m.memory.folio(of: page)
+    var i = f.index + Int(page - f.head)
     if m.memory.pageBits[i] & S390PV.unmapped != 0 {
       // -ENXIO: KVM faults the page in writable and retries; the baseline rises again.
       m.memory.pageBits[i] &= ~S390PV.unmapped
     }
-    var f = m.memory.folio(of: page)
-    // Built only when a finding or a wait needs it: imports are the hot path.
-    var what: String { "\(why) of \(hex(page))" }
+    // Parts, not text: the text is built only when a finding or a wait's report needs it.
+    let what = Action.ofPage(why, page)
     // Step 1: a large folio.
     if f.count > 1 {
       switch m.policy.large {
@@ -26,7 +26,7 @@ extension S390Step {
           message: "\(what): the folio \(hex(f.head)) has order \(m.memory.order[f.index]); make_folio_secure returns -EINVAL for a large folio (s390 6.10) and the VMM kills the guest")
         return .killGuest
       case .split:
-        if let wait = conversionBlocker(&m, f, page: page, conversion: true, what: "split of folio \(hex(f.head)) before the \(what)") {
+        if let wait = conversionBlocker(&m, f, page: page, conversion: true, what: .splitBefore(folio: f.head, why, page: page)) {
           m.stats.add(.importRetries)
           return wait
         }

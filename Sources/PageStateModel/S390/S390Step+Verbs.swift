@@ -53,7 +53,7 @@ extension S390Step {
     forEachFolio(&m, from: offset) { m, head, folio, count, part in
       if m.memory.folioFlags[folio].contains(.writeback) {
         return blocked(.writebackEnd, page: part.first, folio: head, count: count, conversion: false,
-          what: "writeback-start of \(hex(part.first))", resumeAt: part.first)
+          what: .ofPage("writeback-start", part.first), resumeAt: part.first)
       }
       m.memory.folioFlags[folio].insert(.writeback)
       m.memory.hold(folio, actor: actor, kind: .writeback, count: 1, line: event.line, head: head)
@@ -154,7 +154,7 @@ extension S390Step {
       }
       if s == .secure {
         let i = m.memory.index(of: page)
-        setState(&m, index: i, page: page, .shared, why: "share")
+        setState(&m, index: i, page: page, .shared, why: .named("share"))
       }
       page += 1
     }
@@ -169,7 +169,7 @@ extension S390Step {
       switch state(&m, page) {
       case .shared:
         let i = m.memory.index(of: page)
-        setState(&m, index: i, page: page, .secure, why: "unshare")
+        setState(&m, index: i, page: page, .secure, why: .named("unshare"))
       case .pinnedShared:
         if let stop = importPage(&m, page, why: "unshare intercept (UNPIN_PAGE_SHARED) import") { return stop }
       default:
@@ -192,7 +192,7 @@ extension S390Step {
         if state(m, index: i) == .secure {
           m.stats.call(.export)
           m.stats.add(.exports)
-          setState(&m, index: i, page: page, .exported, why: "unmap")
+          setState(&m, index: i, page: page, .exported, why: .named("unmap"))
           clearPageBit(&m, index: i)
           if m.policy.track == .folio { clearArchBit(&m, index: i, folio: f.index, count: f.count) }
         }
@@ -213,7 +213,7 @@ extension S390Step {
         m.stats.call(.destroy)
         m.stats.add(.destroys)
       }
-      setState(&m, index: i, page: page, .nonsecure, why: "destroy")
+      setState(&m, index: i, page: page, .nonsecure, why: .named("destroy"))
       clearPageBit(&m, index: i)
       if m.policy.track == .folio { clearArchBit(&m, index: i, folio: f.index, count: f.count) }
       page += 1

@@ -20,17 +20,17 @@ struct S390Step: EventStep {
 
   /// Sets a page's state; a page that becomes secure under an open DMA window
   /// is `io-on-secure`, and one whose arch bit is clear is `arch-bit-lost`.
-  func setState(_ m: inout Model, index i: Int, page: UInt64, _ s: State, why: @autoclosure () -> String) {
+  func setState(_ m: inout Model, index i: Int, page: UInt64, _ s: State, why: Action) {
     m.memory.pageBits[i] = (m.memory.pageBits[i] & ~S390PV.stateMask) | s.rawValue
     guard s == .secure else { return }
     if !archBitSet(&m, page: page) {
       m.report(.archBitLost, at: event, page: page, state: s.name,
-        message: "page \(hex(page)) became secure (\(why())) while PG_arch_1 is clear: the hook would skip it and let I/O through")
+        message: "page \(hex(page)) became secure (\(why)) while PG_arch_1 is clear: the hook would skip it and let I/O through")
     }
     if !m.dmaWindows.isEmpty {
       for w in m.dmaWindows where w.pages.contains(page) {
         m.report(.ioOnSecure, at: event, page: page, state: s.name,
-          message: "\(why()) made page \(hex(page)) secure while a DMA \(w.write ? "write" : "read") by \(m.actorName(w.actor)) (started at line \(w.line)) is still in flight: the device touches guest-private memory")
+          message: "\(why) made page \(hex(page)) secure while a DMA \(w.write ? "write" : "read") by \(m.actorName(w.actor)) (started at line \(w.line)) is still in flight: the device touches guest-private memory")
       }
     }
   }

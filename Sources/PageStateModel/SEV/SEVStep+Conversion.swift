@@ -9,7 +9,6 @@ extension SEVStep {
   /// and `track` knobs, RMPUPDATE / PSMASH, and the attribute.
   func convert(_ m: inout Model, pages: PageRange, from start: UInt64, toPrivate: Bool, implicit: Bool) -> Outcome {
     let target: UInt8 = toPrivate ? SEVPage.private : 0
-    let kind = toPrivate ? "private" : "shared"
     var page = start
     while page < pages.end {
       var f = m.memory.folio(of: page)
@@ -17,17 +16,18 @@ extension SEVStep {
       let part = PageRange(first: page, count: partEnd - page)
       defer { page = partEnd }
       guard (part.first..<part.end).contains(where: { bits(&m, $0) & SEVPage.private != target }) else { continue }
-      var what: String { "conversion of \(part) to \(kind)" }
+      let action = Action.conversion(part, toPrivate: toPrivate)
+      var what: String { action.description }
 
       // The folio lock and writeback come first, in both directions.
       let flags = m.memory.folioFlags[f.index]
       if flags.contains(.locked) {
         m.stats.add(.conversionRetries)
-        return blocked(.unlock, page: part.first, folio: f.head, count: f.count, conversion: true, what: what, resumeAt: part.first)
+        return blocked(.unlock, page: part.first, folio: f.head, count: f.count, conversion: true, what: action, resumeAt: part.first)
       }
       if flags.contains(.writeback) {
         m.stats.add(.conversionRetries)
-        return blocked(.writebackEnd, page: part.first, folio: f.head, count: f.count, conversion: true, what: what, resumeAt: part.first)
+        return blocked(.writebackEnd, page: part.first, folio: f.head, count: f.count, conversion: true, what: action, resumeAt: part.first)
       }
 
       // Granularity, decided now and acted on in the spec's order below.
@@ -56,13 +56,13 @@ extension SEVStep {
           }
         }
         // 2. The safe refcount: no references above what the page cache holds.
-        if m.policy.refcountCheck, let wait = referenceWait(&m, f, page: part.first, what: what) {
+        if m.policy.refcountCheck, let wait = referenceWait(&m, f, page: part.first, what: action) {
           return wait
         }
       }
       // A split needs the folio free of extra references too (waited for
       // before any finding is reported, so a retry does not repeat them).
-      if needSplit, let wait = referenceWait(&m, f, page: part.first, what: "split of folio \(hex(f.head)) for the \(what)") {
+      if needSplit, let wait = referenceWait(&m, f, page: part.first, what: .splitForConversion(folio: f.head, part, toPrivate: toPrivate)) {
         return wait
       }
       if !toPrivate && snp {
@@ -127,7 +127,7 @@ extension SEVStep {
 
   /// Drains the LRU batches if that could help, then waits if the folio still
   /// has extra references (-EAGAIN: user space must drop its pins and retry).
-  func referenceWait(_ m: inout Model, _ f: (head: UInt64, index: Int, count: Int), page: UInt64, what: @autoclosure () -> String) -> Outcome? {
+  func referenceWait(_ m: inout Model, _ f: (head: UInt64, index: Int, count: Int), page: UInt64, what: Action) -> Outcome? {
     guard m.memory.extra[f.index] > 0 else { return nil }
     if m.policy.drain && m.memory.lruReferences > 0 {
       m.memory.drainLRU()
@@ -135,7 +135,7 @@ extension SEVStep {
     }
     guard m.memory.extra[f.index] > 0 else { return nil }
     m.stats.add(.conversionRetries)
-    return blocked(.references, page: page, folio: f.head, count: f.count, conversion: true, what: what(), resumeAt: page)
+    return blocked(.references, page: page, folio: f.head, count: f.count, conversion: true, what: what, resumeAt: page)
   }
 
   /// RMPUPDATE for the pages of `scope` that change: one 2M entry for each

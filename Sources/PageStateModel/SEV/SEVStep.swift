@@ -78,7 +78,7 @@ struct SEVStep: EventStep {
       }
       if m.memory.folioFlags[folio].contains(.writeback) {
         return blocked(.writebackEnd, page: part.first, folio: head, count: count, conversion: false,
-          what: "writeback-start of \(hex(part.first))", resumeAt: part.first)
+          what: .ofPage("writeback-start", part.first), resumeAt: part.first)
       }
       m.memory.folioFlags[folio].insert(.writeback)
       m.memory.hold(folio, actor: actor, kind: .writeback, count: 1, line: event.line, head: head)
