@@ -50,10 +50,24 @@ import Testing
   @Test func tokenizeReusesItsOutput() {
     let bytes = Array("x y z".utf8)
     bytes.withUnsafeBufferPointer { p in
-      var tokens = [Token(start: 9, end: 10)]
+      var tokens = TokenList(capacity: 1)
+      tokens.append(Token(start: 9, end: 10))
       LineBytes(bytes: p).tokenize(into: &tokens)
       #expect(tokens.count == 3)
       #expect(tokens.first?.start == 0)
+      #expect(tokens.map(\.end) == [1, 3, 5])
+    }
+  }
+
+  @Test func tokenListGrowsPastItsCapacity() {
+    let text = (0..<1000).map { "t\($0)" }.joined(separator: " ")
+    let bytes = Array(text.utf8)
+    bytes.withUnsafeBufferPointer { p in
+      var tokens = TokenList(capacity: 2)
+      LineBytes(bytes: p).tokenize(into: &tokens)
+      #expect(tokens.count == 1000)
+      #expect(LineBytes(bytes: p).text(tokens[999]) == "t999")
+      #expect(LineBytes(bytes: p).text(tokens[0]) == "t0")
     }
   }
 

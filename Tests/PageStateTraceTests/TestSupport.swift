@@ -134,8 +134,8 @@ func withLine<R>(_ text: String, _ body: (LineBytes, [Token]) throws -> R) rethr
   let bytes = Array(text.utf8)
   return try bytes.withUnsafeBufferPointer { p in
     let line = LineBytes(bytes: p)
-    var tokens: [Token] = []
+    var tokens = TokenList()
     line.tokenize(into: &tokens)
-    return try body(line, tokens)
+    return try body(line, Array(tokens))
   }
 }

@@ -5,6 +5,38 @@ import Testing
 /// The verb table (Verb.swift) and the vocabulary enums the reader relies on.
 @Suite struct VerbTests {
 
+  /// The reader's hashed lookup finds every verb by its spelling and nothing
+  /// else (a prefix, an extension, a changed byte, the empty word).
+  @Test func hashedVerbLookup() {
+    var reader = TraceReader(fileName: "t", source: ByteSource(bytes: []))
+    reader.architecture = .s390PV
+    func lookup(_ word: String) -> Verb? {
+      Array(word.utf8).withUnsafeBufferPointer { p in
+        reader.verbSyntax(LineBytes(bytes: p), Token(start: 0, end: p.count))?.verb
+      }
+    }
+    for syntax in VerbSyntax.table {
+      #expect(lookup(syntax.name) == syntax.verb)
+      #expect(lookup(syntax.name + "x") == nil)
+      #expect(lookup(String(syntax.name.dropLast())) == nil || syntax.name == "dma-start")
+      #expect(lookup(syntax.name.uppercased()) == nil)
+    }
+    #expect(lookup("") == nil)
+    #expect(lookup("writeback-start-") == nil)
+    #expect(lookup("writeback-starts-too-long") == nil)
+  }
+
+  @Test(arguments: EventOptionKey.allCases)
+  func optionKeyLookup(_ key: EventOptionKey) {
+    func lookup(_ word: String) -> EventOptionKey? {
+      Array(word.utf8).withUnsafeBufferPointer { EventOptionKey.lookup($0) }
+    }
+    #expect(lookup(key.rawValue) == key)
+    #expect(lookup(key.rawValue + "s") == nil)
+    #expect(lookup("x" + key.rawValue.dropFirst()) == nil || key == .c)
+    #expect(lookup(key.rawValue.uppercased()) == nil)
+  }
+
   @Test func theTableIsIndexedByRawValue() {
     #expect(VerbSyntax.table.count == Verb.allCases.count)
     for verb in Verb.allCases {

@@ -5,7 +5,11 @@ import PageStateTrace
 struct ActorState: Sendable {
   var name: String
   var kind: ActorKind
-  var blocked: BlockedEvent?
+  var blocked: BlockedEvent? {
+    didSet { isBlocked = blocked != nil }
+  }
+  /// `blocked != nil`, kept apart so the per-event check copies nothing.
+  private(set) var isBlocked = false
   /// Events queued behind the blocked one, in program order (`queue[queueHead...]`).
   var queue: [Event] = []
   var queueHead = 0

@@ -5,7 +5,7 @@ import PageStateTrace
 /// so far, and a fingerprint of the state that matters for the future.
 extension Replay {
   /// Whether the actor is waiting (it cannot run its next event).
-  public func isBlocked(_ actor: Int) -> Bool { actors[actor].blocked != nil }
+  public func isBlocked(_ actor: Int) -> Bool { actors[actor].isBlocked }
 
   /// Whether the guest was killed (its actors' events are dropped).
   public var isGuestKilled: Bool { guestKilled }

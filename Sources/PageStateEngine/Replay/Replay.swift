@@ -61,17 +61,25 @@ public struct Replay<A: Architecture>: Sendable {
 
   /// Applies a batch from its `first` event and its `firstOther` other
   /// statement on, in file order: the hot path, one plain `Event` at a time.
+  ///
+  /// Sessions hold replays as `any ReplayDriver`, whose witnesses are the
+  /// unspecialized generic code (a metadata lookup and a witness-table call
+  /// per step); specializing the batch loop for each architecture makes the
+  /// whole replay below it concrete.
+  @_specialize(exported: false, kind: full, where A == S390PV)
+  @_specialize(exported: false, kind: full, where A == SEV)
+  @_specialize(exported: false, kind: full, where A == SEVSNP)
   public mutating func feed(_ batch: StatementBatch, fromEvent first: Int = 0, fromOther firstOther: Int = 0) throws(TraceError) {
     var k = firstOther
     let others = batch.others.count
-    try batch.events.withUnsafeBufferPointer { (events) throws(TraceError) in
-      for i in first..<events.count {
-        while k < others && batch.positions[k] <= i {
-          try feed(batch.others[k])
-          k += 1
-        }
-        try event(events[i])
+    // A plain loop: a closure here (withUnsafeBufferPointer) is not
+    // specialized for `A` and looks up `Replay<A>`'s metadata per event.
+    for i in first..<batch.events.count {
+      while k < others && batch.positions[k] <= i {
+        try feed(batch.others[k])
+        k += 1
       }
+      try event(batch.events[i])
     }
     while k < others {
       try feed(batch.others[k])
@@ -86,7 +94,7 @@ public struct Replay<A: Architecture>: Sendable {
     model.stats.add(.events)
     let a = Int(e.actor)
     if guestKilled && actors[a].kind == .guest { return }
-    if actors[a].blocked != nil {
+    if actors[a].isBlocked {
       if actors[a].queue.count - actors[a].queueHead >= Self.queueLimit {
         if actors[a].dropped == 0 { actors[a].firstDropped = e }
         actors[a].dropped += 1
@@ -115,12 +123,12 @@ public struct Replay<A: Architecture>: Sendable {
     }
     switch outcome {
     case .done:
-      if let b = actors[a].blocked {
-        endWait(a, b, at: model.time)
+      if actors[a].isBlocked {
+        endWait(a, actors[a].blocked!, at: model.time)
       }
       return true
     case .blocked(let wait, let resumeAt):
-      if var b = actors[a].blocked, b.event.line == e.line {
+      if actors[a].isBlocked, var b = actors[a].blocked, b.event.line == e.line {
         b.wait = wait
         b.resumeAt = resumeAt
         actors[a].blocked = b
@@ -138,7 +146,7 @@ public struct Replay<A: Architecture>: Sendable {
       }
       return false
     case .killGuest:
-      if actors[a].blocked != nil { endWait(a, actors[a].blocked!, at: model.time) }
+      if actors[a].isBlocked { endWait(a, actors[a].blocked!, at: model.time) }
       killGuest()
       return true
     case .failed(let message):
@@ -174,7 +182,7 @@ public struct Replay<A: Architecture>: Sendable {
         location(first),
         "the wait of \(actors[a].name) ended after \(Self.queueLimit + actors[a].dropped) of its events had queued behind it; the \(actors[a].dropped) past the first \(Self.queueLimit) (from this line on) were not kept, so they cannot run: end the wait sooner or split the trace")
     }
-    while actors[a].blocked == nil && actors[a].hasQueue {
+    while !actors[a].isBlocked && actors[a].hasQueue {
       if guestKilled && actors[a].kind == .guest {
         actors[a].dropQueue()
         return

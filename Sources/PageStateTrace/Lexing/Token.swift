@@ -34,20 +34,22 @@ struct LineBytes {
   }
 
   /// Splits on spaces and tabs, stopping at `#`. Reuses `tokens`' storage.
-  func tokenize(into tokens: inout [Token]) {
-    tokens.removeAll(keepingCapacity: true)
-    var i = 0
+  func tokenize(into tokens: inout TokenList) {
+    tokens.removeAll()
+    guard let p = bytes.baseAddress else { return }
     let n = bytes.count
+    var i = 0
     while i < n {
-      let b = bytes[i]
+      let b = p[i]
       if b == 0x20 || b == 0x09 {
         i += 1
         continue
       }
       if b == 0x23 { break }  // '#'
       let s = i
+      i += 1
       while i < n {
-        let c = bytes[i]
+        let c = p[i]
         if c == 0x20 || c == 0x09 || c == 0x23 { break }
         i += 1
       }

@@ -134,16 +134,23 @@ extension TraceReader {
     }
   }
 
-  /// Finds a verb by comparing the token, packed into two words, with the
-  /// packed names: no `String`, no reference counting on the hot path.
+  /// Finds a verb by its token, packed into two words and hashed into a
+  /// small open-addressing table: no `String`, no reference counting, one
+  /// or two comparisons on the hot path.
   func verbSyntax(_ line: LineBytes, _ t: Token) -> VerbSyntax? {
-    guard t.length <= 16 else { return nil }
+    guard t.length > 0 && t.length <= 16 else { return nil }
     let key = VerbSyntax.pack(line.slice(t))
-    let keys = VerbSyntax.packedNames
-    for i in 0..<keys.count where keys[i].0 == key.0 && keys[i].1 == key.1 && keys[i].2 == key.2 {
-      return VerbSyntax.table[i]
+    return VerbSyntax.slots.withUnsafeBufferPointer { slots in
+      VerbSyntax.packedNames.withUnsafeBufferPointer { keys in
+        var slot = VerbSyntax.slot(of: key)
+        while true {
+          let v = Int(slots[slot])
+          if v < 0 { return nil }
+          if keys[v].0 == key.0 && keys[v].1 == key.1 && keys[v].2 == key.2 { return VerbSyntax.table[v] }
+          slot = (slot + 1) & (slots.count - 1)
+        }
+      }
     }
-    return nil
   }
 
   mutating func parseWordsAndOptions(_ line: LineBytes, from start: Int, syntax: VerbSyntax, into event: inout Event) throws(TraceError) {
@@ -156,20 +163,23 @@ extension TraceReader {
       i += 1
       if let eq = line.equalsSign(in: t) {
         sawOption = true
-        let keyText = line.text(Token(start: t.start, end: eq))
-        let allowed = syntax.keys.map(\.rawValue)
-        if keyText.isEmpty { throw fail(t, "expected key=value, found '\(line.text(t))'") }
-        guard let key = EventOptionKey(rawValue: keyText), syntax.keyBits & key.bit != 0 else {
+        let keyToken = Token(start: t.start, end: eq)
+        if keyToken.length == 0 { throw fail(t, "expected key=value, found '\(line.text(t))'") }
+        guard let key = EventOptionKey.lookup(line.slice(keyToken)), syntax.keyBits & key.bit != 0 else {
+          let keyText = line.text(keyToken)
+          let allowed = syntax.keys.map(\.rawValue)
           let list = allowed.isEmpty ? "'\(syntax.name)' takes no options" : "'\(syntax.name)' takes \(allowed.map { "\($0)=" }.joined(separator: ", "))"
           throw fail(t, "unknown option '\(keyText)': \(list)\(didYouMean(keyText, allowed))")
         }
+        let keyText = key.rawValue
         let bit = key.bit
         guard seenKeys & bit == 0 else {
           throw fail(t, "option '\(keyText)' is given twice")
         }
         seenKeys |= bit
         let v = Token(start: eq + 1, end: t.end)
-        let value = line.text(v)
+        // Built only where a value is an enum's spelling or goes in a message.
+        var value: String { line.text(v) }
         guard v.length > 0 else { throw fail(v.column, "expected a value after '\(keyText)='") }
         switch key {
         case .via, .id:
@@ -259,15 +269,44 @@ extension TraceReader {
 
 extension VerbSyntax {
   /// A name of up to 16 bytes as (first 8 bytes, next 8 bytes, length).
+  @inline(__always)
   static func pack(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64, Int) {
+    guard let p = bytes.baseAddress else { return (0, 0, 0) }
+    let n = bytes.count
     var a: UInt64 = 0
     var b: UInt64 = 0
-    for (i, c) in bytes.enumerated() {
-      if i < 8 { a |= UInt64(c) << (8 * UInt64(i)) } else { b |= UInt64(c) << (8 * UInt64(i - 8)) }
+    var i = 0
+    while i < n && i < 8 {
+      a |= UInt64(p[i]) << (8 * UInt64(i))
+      i += 1
     }
-    return (a, b, bytes.count)
+    while i < n && i < 16 {
+      b |= UInt64(p[i]) << (8 * UInt64(i - 8))
+      i += 1
+    }
+    return (a, b, n)
   }
+
   static let packedNames: [(UInt64, UInt64, Int)] = table.map { s in
     Array(s.name.utf8).withUnsafeBufferPointer { pack($0) }
   }
+
+  /// The home slot of a packed name in `slots`.
+  @inline(__always)
+  static func slot(of key: (UInt64, UInt64, Int)) -> Int {
+    let h = (key.0 &* 0x9E37_79B9_7F4A_7C15) ^ ((key.1 &+ UInt64(key.2)) &* 0xC2B2_AE3D_27D4_EB4F)
+    return Int(truncatingIfNeeded: h >> 57)  // 128 slots
+  }
+
+  /// Open addressing over the packed names: slot -> index in `table`, or -1.
+  static let slots: [Int8] = {
+    var slots = [Int8](repeating: -1, count: 128)
+    precondition(table.count < 100)
+    for (i, key) in packedNames.enumerated() {
+      var s = slot(of: key)
+      while slots[s] >= 0 { s = (s + 1) & 127 }
+      slots[s] = Int8(i)
+    }
+    return slots
+  }()
 }

@@ -36,7 +36,7 @@ public struct TraceReader {
   public let fileName: String
   let source: ByteSource
   var lineNumber = 0
-  var tokens: [Token] = []
+  var tokens = TokenList()
   var pending: [Statement] = []
   var pendingIndex = 0
   /// The text of the `note` just parsed (see `Statement.note`).
@@ -62,7 +62,6 @@ public struct TraceReader {
   public init(fileName: String, source: ByteSource) {
     self.fileName = fileName
     self.source = source
-    tokens.reserveCapacity(32)
   }
 
   /// The names of the actors seen so far, by index.
@@ -105,27 +104,49 @@ public struct TraceReader {
     batch.positions.removeAll(keepingCapacity: true)
     flushPending(into: &batch)
     while batch.events.count < limit {
+      // The complete lines of the bytes in hand, in one pass over the buffer.
+      let source = self.source
+      var start = source.start
+      let end = source.end
+      try source.buffer.withUnsafeBufferPointer { (all) throws(TraceError) in
+        guard let base = all.baseAddress else { return }
+        while batch.events.count < limit && start < end {
+          guard let hit = memchr(base + start, 0x0A, end - start) else { return }
+          let newline = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+          try checkLength(newline - start)
+          lineNumber += 1
+          let range = start..<newline
+          start = newline + 1
+          try parseLine(lineBytes(all, range), into: &batch)
+        }
+      }
+      source.start = start  // (after an error the reader is not used again)
+      if batch.events.count >= limit { break }
+      // No complete line in hand: read more (or take the last line).
       guard let range = try nextLine() else { return false }
       try source.buffer.withUnsafeBufferPointer { (all) throws(TraceError) in
-        let line = lineBytes(all, range)
-        line.tokenize(into: &tokens)
-        guard !tokens.isEmpty else { return }
-        if isEvent(line) {
-          let e = try parseEvent(line)
-          flushPending(into: &batch)
-          if e.verb == .note {
-            batch.append(other: .note(e, text: takeNoteText()))
-          } else {
-            batch.events.append(e)
-          }
-        } else {
-          let s = try parseStatement(line)
-          flushPending(into: &batch)
-          batch.append(other: s)
-        }
+        try parseLine(lineBytes(all, range), into: &batch)
       }
     }
     return true
+  }
+
+  mutating func parseLine(_ line: LineBytes, into batch: inout StatementBatch) throws(TraceError) {
+    line.tokenize(into: &tokens)
+    guard !tokens.isEmpty else { return }
+    if isEvent(line) {
+      let e = try parseEvent(line)
+      if pendingIndex < pending.count { flushPending(into: &batch) }
+      if e.verb == .note {
+        batch.append(other: .note(e, text: takeNoteText()))
+      } else {
+        batch.events.append(e)
+      }
+    } else {
+      let s = try parseStatement(line)
+      flushPending(into: &batch)
+      batch.append(other: s)
+    }
   }
 
   mutating func flushPending(into batch: inout StatementBatch) {

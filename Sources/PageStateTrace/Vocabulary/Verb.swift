@@ -65,6 +65,23 @@ public struct EventWords: OptionSet, Sendable, Hashable {
 public enum EventOptionKey: String, CaseIterable, Sendable {
   case via, scope, id, cpu, fail, count, size, c
 
+  /// The key spelt by `bytes`, without creating a `String`.
+  static func lookup(_ bytes: UnsafeBufferPointer<UInt8>) -> EventOptionKey? {
+    func spells(_ word: StaticString) -> Bool {
+      guard bytes.count == word.utf8CodeUnitCount else { return false }
+      for i in 0..<bytes.count where bytes[i] != word.utf8Start[i] { return false }
+      return true
+    }
+    switch bytes.count {
+    case 1: return spells("c") ? .c : nil
+    case 2: return spells("id") ? .id : nil
+    case 3: return spells("via") ? .via : spells("cpu") ? .cpu : nil
+    case 4: return spells("fail") ? .fail : spells("size") ? .size : nil
+    case 5: return spells("scope") ? .scope : spells("count") ? .count : nil
+    default: return nil
+    }
+  }
+
   /// A bit per key, for the grammar's masks.
   @inlinable
   public var bit: UInt16 {
