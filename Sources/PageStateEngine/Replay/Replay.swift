@@ -22,7 +22,11 @@ public struct Replay<A: Architecture>: Sendable {
   var lastTime: UInt64 = 0
   /// Records states, waits, DMA windows and findings over time (`--timeline`,
   /// `--perfetto`); nil, the default, costs one branch per event.
-  public var recorder: TimelineRecorder?
+  public private(set) var recorder: TimelineRecorder?
+  /// `recorder != nil`, kept apart: comparing the optional copies it.
+  let isRecording: Bool
+  /// Spare storage for `settle`'s list of changed folios.
+  var changedScratch: [PageRange] = []
 
   /// Events kept queued behind one actor's wait. Past it, later events of
   /// that actor are counted but not kept (memory must not grow with the
@@ -30,9 +34,12 @@ public struct Replay<A: Architecture>: Sendable {
   /// input error if its wait ends and they would have to run.
   public static var queueLimit: Int { 1 << 16 }
 
-  public init(policy: Policy, fileName: String) {
+  /// A replay under `policy`; `recordsTimeline` keeps a `TimelineRecorder`.
+  public init(policy: Policy, fileName: String, recordsTimeline: Bool = false) {
     model = Model(policy: policy)
     model.fileName = fileName
+    recorder = recordsTimeline ? TimelineRecorder() : nil
+    isRecording = recordsTimeline
   }
 
   /// Applies one statement. Throws the model's input errors (exit 2).
@@ -116,7 +123,7 @@ public struct Replay<A: Architecture>: Sendable {
   mutating func execute(_ e: Event, from offset: UInt64) throws(TraceError) -> Bool {
     let a = Int(e.actor)
     let outcome = A.apply(e, from: offset, model: &model)
-    if recorder != nil {
+    if isRecording {
       let completed: Bool
       if case .done = outcome { completed = true } else { completed = false }
       recorder!.applied(e, completed: completed, model: &model, stateName: A.stateName)
@@ -142,7 +149,7 @@ public struct Replay<A: Architecture>: Sendable {
         sequence += 1
         actors[a].blocked = BlockedEvent(event: e, resumeAt: resumeAt, wait: wait, since: model.time, deadline: deadline, sequence: sequence)
         waiters.append(Int32(a))
-        recorder?.waitBegan(actor: e.actor, line: e.line, wait: wait, at: model.time)
+        if isRecording { recorder!.waitBegan(actor: e.actor, line: e.line, wait: wait, at: model.time) }
       }
       return false
     case .killGuest:
@@ -162,7 +169,7 @@ public struct Replay<A: Architecture>: Sendable {
     if b.deadline != nil { boundedWaiters -= 1 }
     actors[a].blocked = nil
     waiters.removeAll { $0 == Int32(a) }
-    recorder?.waitEnded(actor: Int32(a), at: time)
+    if isRecording { recorder!.waitEnded(actor: Int32(a), at: time) }
   }
 
   /// guest-killed: every guest actor stops; its remaining events are dropped.
@@ -199,12 +206,21 @@ public struct Replay<A: Architecture>: Sendable {
         model.memory.changes.removeAll(keepingCapacity: true)
         return
       }
-      let changed = model.memory.changes
-      model.memory.changes.removeAll(keepingCapacity: true)
+      // Swapped, not copied: the model records further changes into the
+      // (empty) spare buffer while the waiters retry.
+      var changed = changedScratch
+      changedScratch = []
+      swap(&changed, &model.memory.changes)
+      defer {
+        changed.removeAll(keepingCapacity: true)
+        changedScratch = changed
+      }
       for w in waiters {
         let a = Int(w)
-        guard let b = actors[a].blocked else { continue }
-        guard changed.contains(where: { $0.overlaps(b.wait.folio) }) else { continue }
+        guard actors[a].isBlocked else { continue }
+        let folio = actors[a].blocked!.wait.folio
+        guard changed.contains(where: { $0.overlaps(folio) }) else { continue }
+        let b = actors[a].blocked!
         if try execute(b.event, from: b.resumeAt) {
           // A successful retry is itself a change that lets the others retry.
           model.memory.changes.append(b.wait.folio)
@@ -251,7 +267,7 @@ public struct Replay<A: Architecture>: Sendable {
     if boundedWaiters > 0 { try expire(before: .max) }
     if model.time < lastTime { model.time = lastTime }
     classifyWaiters()
-    recorder?.finish(model: &model)
+    if isRecording { recorder!.finish(model: &model) }
     var findings = model.findings
     findings.sort()
     return ReplayResult(

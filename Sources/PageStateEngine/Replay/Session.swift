@@ -169,9 +169,7 @@ public struct Session {
 
   static func makeReplay(_ arch: ArchitectureName, policy: Policy, fileName: String, recordsTimeline: Bool = false) -> any ReplayDriver {
     func make<A: Architecture>(_: A.Type) -> any ReplayDriver {
-      var r = Replay<A>(policy: policy, fileName: fileName)
-      if recordsTimeline { r.recorder = TimelineRecorder() }
-      return r
+      Replay<A>(policy: policy, fileName: fileName, recordsTimeline: recordsTimeline)
     }
     switch arch {
     case .s390PV: return make(S390PV.self)
