@@ -43,25 +43,43 @@ extension Session {
     var session = Session(fileName: fileName, mode: mode, overrides: overrides)
     session.recordsTimeline = recordsTimeline
     defer { channel.drain() }
+    var workers: ReplayWorkers?
     var batches = 0
-    while true {
+    var parseError: TraceError?
+    reading: while true {
       switch channel.receive() {
       case .statements(let batch):
-        try session.feed(batch: batch)
         batches += 1
         if let progress, batches & 15 == 0, let line = batch.lastEventLine { progress(line) }
+        guard let (first, firstOther) = try session.prepare(batch) else { continue }
+        if session.replays.count == 1 {
+          try session.feedOne(batch, fromEvent: first, fromOther: firstOther)
+          continue
+        }
+        if workers == nil { workers = ReplayWorkers(session: &session) }
+        if !workers!.send(batch, fromEvent: first, fromOther: firstOther) { break reading }
       case .end:
-        let results = try session.finish()
-        return (session, results)
+        break reading
       case .failed(let error):
-        throw error
+        parseError = error
+        break reading
       }
     }
+    if let workers { workers.finish(session: &session) }
+    if case .check = mode {} else if let first = session.errors.compactMap({ $0 }).min(by: { $0.location.line < $1.location.line }) {
+      // Outside `check` the first model error (in file order) stops the run;
+      // every model error comes before a parse error (nothing after it was read).
+      throw first
+    }
+    if let parseError { throw parseError }
+    let results = try session.finish()
+    return (session, results)
   }
 
-  /// Feeds a batch: setup statements go through `feed`; from the first event
-  /// on, every replay runs through the rest of the batch, the replays in parallel.
-  mutating func feed(batch: StatementBatch) throws(TraceError) {
+  /// Handles the statements of a batch that are the session's: setup until
+  /// the first event starts the replays, and expectations. Returns where the
+  /// replays take the batch up, or nil if nothing is left for them.
+  mutating func prepare(_ batch: StatementBatch) throws(TraceError) -> (first: Int, firstOther: Int)? {
     var first = 0
     var firstOther = 0
     while !started {
@@ -72,54 +90,161 @@ extension Session {
         try feed(.event(batch.events[first]))
         first += 1
       } else {
-        return
+        return nil
       }
     }
-    guard first < batch.events.count || firstOther < batch.others.count else { return }
+    guard first < batch.events.count || firstOther < batch.others.count else { return nil }
     // Expectations are the session's (the reader allows no policy statement
     // after the first event); the replays see the rest.
     for s in batch.others[firstOther...] {
       if case .expectation = s { try feed(s) }
     }
-    let count = replays.count
-    if count == 1 {
-      if errors[0] == nil {
-        do {
-          try replays[0].feed(batch, fromEvent: first, fromOther: firstOther)
-        } catch {
-          errors[0] = error
-        }
-      }
-    } else {
-      // Moved out of `self` so each replay's storage stays uniquely referenced
-      // (a shared copy would make the first write copy its whole memory).
-      nonisolated(unsafe) var replays = self.replays
-      nonisolated(unsafe) var errors = self.errors
-      self.replays = []
-      replays.withUnsafeMutableBufferPointer { r in
-        errors.withUnsafeMutableBufferPointer { e in
-          nonisolated(unsafe) let r = r
-          nonisolated(unsafe) let e = e
-          let (first, firstOther) = (first, firstOther)
-          DispatchQueue.concurrentPerform(iterations: count) { i in
-            guard e[i] == nil else { return }
-            do {
-              try r[i].feed(batch, fromEvent: first, fromOther: firstOther)
-            } catch let error as TraceError {
-              e[i] = error
-            } catch {
-              return
-            }
+    return (first, firstOther)
+  }
+
+  /// One replay, on the calling thread while the reader parses ahead.
+  mutating func feedOne(_ batch: StatementBatch, fromEvent first: Int, fromOther firstOther: Int) throws(TraceError) {
+    guard errors[0] == nil else { return }
+    do {
+      try replays[0].feed(batch, fromEvent: first, fromOther: firstOther)
+    } catch {
+      errors[0] = error
+      if case .check = mode { return }
+      throw error
+    }
+  }
+}
+
+/// The replays of a `compare` or `check`, one thread each, all taking the
+/// same batches from a `BatchBroadcast`: no barrier between batches, so a
+/// slow policy never holds the others (or the reader) up by more than the
+/// batches in flight, and every core stays busy.
+struct ReplayWorkers {
+  /// Batches in flight between the slowest replay and the reader.
+  static let capacity = 8
+
+  let broadcast: BatchBroadcast
+  /// The replays and their errors, moved out of the session while the
+  /// threads own them (each thread touches only its own index).
+  let replays: UnsafeMutableBufferPointer<any ReplayDriver>
+  let errors: UnsafeMutableBufferPointer<TraceError?>
+
+  init(session: inout Session) {
+    let count = session.replays.count
+    broadcast = BatchBroadcast(consumers: count, capacity: ReplayWorkers.capacity)
+    replays = .allocate(capacity: count)
+    _ = replays.initialize(from: session.replays)
+    errors = .allocate(capacity: count)
+    _ = errors.initialize(from: session.errors)
+    session.replays = []
+    let stopsOnError: Bool
+    if case .check = session.mode { stopsOnError = false } else { stopsOnError = true }
+    for i in 0..<count {
+      nonisolated(unsafe) let (r, e, broadcast) = (replays, errors, broadcast)
+      startThread {
+        while case .batch(let batch, let first, let firstOther) = broadcast.receive(i) {
+          guard e[i] == nil else { continue }
+          do {
+            try r[i].feed(batch, fromEvent: first, fromOther: firstOther)
+          } catch let error as TraceError {
+            e[i] = error
+            // The other replays still take every batch sent so far, so an
+            // earlier error of theirs is still found.
+            if stopsOnError { broadcast.stop() }
+          } catch {
+            continue
           }
         }
+        broadcast.consumerFinished()
       }
-      self.replays = replays
-      self.errors = errors
     }
-    if case .check = mode { return }
-    // Outside `check` the first model error (in file order) stops the run.
-    if let first = errors.compactMap({ $0 }).min(by: { $0.location.line < $1.location.line }) {
-      throw first
+  }
+
+  /// Hands a batch to every replay; false once a model error stopped the run.
+  func send(_ batch: StatementBatch, fromEvent first: Int, fromOther firstOther: Int) -> Bool {
+    broadcast.send(.batch(batch, first: first, firstOther: firstOther))
+  }
+
+  /// Ends the threads and gives the replays back to the session.
+  func finish(session: inout Session) {
+    _ = broadcast.send(.end)
+    broadcast.waitForConsumers()
+    session.replays = Array(replays)
+    session.errors = Array(errors)
+    _ = replays.deinitialize()
+    replays.deallocate()
+    _ = errors.deinitialize()
+    errors.deallocate()
+  }
+}
+
+/// One producer, several consumers that each take every item in order. The
+/// producer waits while the slowest consumer is `capacity` items behind.
+final class BatchBroadcast: @unchecked Sendable {
+  enum Item {
+    case batch(StatementBatch, first: Int, firstOther: Int)
+    case end
+  }
+
+  private var items: [Item] = []
+  /// The sequence number of `items[0]`.
+  private var base = 0
+  /// Per consumer, the sequence number of the next item it takes.
+  private var next: [Int]
+  private var stopped = false
+  private var finished = 0
+  private let lock = NSConditionLike()
+  private let capacity: Int
+
+  init(consumers: Int, capacity: Int) {
+    next = Array(repeating: 0, count: consumers)
+    self.capacity = capacity
+  }
+
+  /// Queues an item for every consumer. A batch is refused (false) after
+  /// `stop()`; `.end` is always queued.
+  func send(_ item: Item) -> Bool {
+    let accepted: Bool = lock.withLock { wait in
+      while base + items.count - next.min()! >= capacity && !stopped { wait() }
+      if stopped, case .batch = item { return false }
+      items.append(item)
+      return true
+    }
+    lock.signal()
+    return accepted
+  }
+
+  /// The next item for `consumer`, waiting for it.
+  func receive(_ consumer: Int) -> Item {
+    let item: Item = lock.withLock { wait in
+      while next[consumer] >= base + items.count { wait() }
+      let item = items[next[consumer] - base]
+      next[consumer] += 1
+      let low = next.min()!
+      if low > base {
+        items.removeFirst(low - base)
+        base = low
+      }
+      return item
+    }
+    lock.signal()
+    return item
+  }
+
+  /// A model error ends the run: batches sent from now on are refused.
+  func stop() {
+    lock.withLock { _ in stopped = true }
+    lock.signal()
+  }
+
+  func consumerFinished() {
+    lock.withLock { _ in finished += 1 }
+    lock.signal()
+  }
+
+  func waitForConsumers() {
+    lock.withLock { wait in
+      while finished < next.count { wait() }
     }
   }
 }
