@@ -25,6 +25,10 @@ public struct Replay<A: Architecture>: Sendable {
   public private(set) var recorder: TimelineRecorder?
   /// `recorder != nil`, kept apart: comparing the optional copies it.
   let isRecording: Bool
+  /// Events whose page state `feed(_:fromEvent:fromOther:)` loads at once.
+  static var warmAhead: Int { 64 }
+  /// Where the warming loads go, so the compiler keeps them.
+  var warmSink: UInt32 = 0
   /// Spare storage for `settle`'s list of changed folios.
   var changedScratch: [PageRange] = []
 
@@ -81,7 +85,19 @@ public struct Replay<A: Architecture>: Sendable {
     let others = batch.others.count
     // A plain loop: a closure here (withUnsafeBufferPointer) is not
     // specialized for `A` and looks up `Replay<A>`'s metadata per event.
-    for i in first..<batch.events.count {
+    let count = batch.events.count
+    var warmed = first
+    var hint = 0
+    for i in first..<count {
+      if i == warmed {
+        // Load the state of the next events' pages together (see `Memory.warm`).
+        warmed = min(i + Self.warmAhead, count)
+        var sink: UInt32 = 0
+        for j in i..<warmed where batch.events[j].pages.count > 0 {
+          sink &+= model.memory.warm(batch.events[j].pages.first, hint: &hint)
+        }
+        warmSink &+= sink
+      }
       while k < others && batch.positions[k] <= i {
         try feed(batch.others[k])
         k += 1
