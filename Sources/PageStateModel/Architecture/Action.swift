@@ -4,9 +4,10 @@ import PageStateTrace
 /// `split of folio 0x0 before the import of 0x1`, `conversion of 0x0..0x1 to
 /// private`.
 ///
-/// Kept as its parts, with no `String`: an import that blocks or a page that
-/// changes state carries one per page on the hot path, and the text is built
-/// only when a finding, a hang or a timeline asks for `description`.
+/// Kept as its parts, with no `String` (a plain value, copied without
+/// reference counting): an import that blocks or a page that changes state
+/// carries one per page on the hot path, and the text is built only when a
+/// finding, a hang or a timeline asks for `description`.
 enum Action: Sendable, CustomStringConvertible {
   /// A verb with no page: `share`, `unmap`, `export`.
   case named(StaticString)
@@ -20,8 +21,6 @@ enum Action: Sendable, CustomStringConvertible {
   case conversion(PageRange, toPrivate: Bool)
   /// `split of folio 0x0 for the conversion of 0x1 to private` (SEV `large=split`).
   case splitForConversion(folio: UInt64, PageRange, toPrivate: Bool)
-  /// Text given whole (`Wait.init(..., what:)`).
-  case text(String)
 
   var description: String {
     switch self {
@@ -33,7 +32,6 @@ enum Action: Sendable, CustomStringConvertible {
     case .conversion(let part, let toPrivate): return "conversion of \(part) to \(toPrivate ? "private" : "shared")"
     case .splitForConversion(let head, let part, let toPrivate):
       return "split of folio \(hex(head)) for the \(Action.conversion(part, toPrivate: toPrivate))"
-    case .text(let s): return s
     }
   }
 }

@@ -50,15 +50,18 @@ public struct Wait: Sendable, Hashable {
   public var isConversion: Bool
   /// What waits, kept as parts: most waits end without anyone reading it.
   var action: Action
+  /// What waits, when given as text (`init(..., what:)`, or set).
+  var text: String?
 
   /// What waits, in kernel terms: `import of 0x1`.
   public var what: String {
-    get { action.description }
-    set { action = .text(newValue) }
+    get { text ?? action.description }
+    set { text = newValue }
   }
 
   public init(condition: Condition, page: UInt64, folio: PageRange, isConversion: Bool, what: String) {
-    self.init(condition: condition, page: page, folio: folio, isConversion: isConversion, action: .text(what))
+    self.init(condition: condition, page: page, folio: folio, isConversion: isConversion, action: .named(""))
+    text = what
   }
 
   init(condition: Condition, page: UInt64, folio: PageRange, isConversion: Bool, action: Action) {

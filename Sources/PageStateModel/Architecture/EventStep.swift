@@ -43,9 +43,9 @@ extension EventStep {
     case .get: return reference(&m, kind: .get)
     case .lruAdd: return reference(&m, kind: .lru)
     case .specGet: return reference(&m, kind: .speculative)
-    case .put: return release(&m, kinds: [.get], what: "put", holds: "plain references (get)")
-    case .specPut: return release(&m, kinds: [.speculative], what: "spec-put", holds: "speculative references (spec-get)")
-    case .unpin: return release(&m, kinds: [.pin, .pinLongterm], what: "unpin", holds: "pins")
+    case .put: return release(&m, kinds: .get, what: "put", holds: "plain references (get)")
+    case .specPut: return release(&m, kinds: .speculative, what: "spec-put", holds: "speculative references (spec-get)")
+    case .unpin: return release(&m, kinds: .pins, what: "unpin", holds: "pins")
     case .lock: return lock(&m)
     case .unlock: return unlock(&m)
     case .lruDrain:
@@ -68,7 +68,7 @@ extension EventStep {
   }
 
 
-  func release(_ m: inout Model, kinds: [HolderKind], what: String, holds: String) -> Outcome {
+  func release(_ m: inout Model, kinds: HolderKinds, what: StaticString, holds: StaticString) -> Outcome {
     forEachFolio(&m, from: 0) { m, head, folio, _, part in
       let have = m.memory.held(folio, actor: actor, kinds: kinds)
       guard have >= part.count else {
@@ -76,11 +76,15 @@ extension EventStep {
           ? "\(what) \(part) by \(m.actorName(actor)), which holds no \(holds) on folio \(hex(head))"
           : "\(what) \(part) by \(m.actorName(actor)) drops \(part.count) \(holds), but it holds only \(have) on folio \(hex(head))")
       }
-      // Kinds in order of preference: `unpin` drops short-term pins before a
-      // long-term one (the long-term pin is the device's, released last).
+      // Kinds in order of preference, which is `HolderKind` order (lowest
+      // bit first): `unpin` drops short-term pins before a long-term one (the
+      // long-term pin is the device's, released last).
       var remaining = UInt32(part.count)
-      for kind in kinds where remaining > 0 {
-        remaining -= m.memory.release(folio, actor: actor, kinds: [kind], count: remaining, head: head)
+      var rest = kinds.rawValue
+      while rest != 0 && remaining > 0 {
+        let kind = HolderKinds(rawValue: rest & (~rest &+ 1))
+        rest &= rest &- 1
+        remaining -= m.memory.release(folio, actor: actor, kinds: kind, count: remaining, head: head)
       }
       return nil
     }
@@ -102,12 +106,12 @@ extension EventStep {
   func unlock(_ m: inout Model) -> Outcome {
     let page = event.pages.first
     let f = m.memory.folio(of: page)
-    guard m.memory.held(f.index, actor: actor, kinds: [.lock]) > 0 else {
+    guard m.memory.held(f.index, actor: actor, kinds: HolderKinds.lock) > 0 else {
       let owner = m.memory.holders(of: f.index).first { $0.kind == .lock }.map { ", it is locked by \(m.actorName($0.actor)) since line \($0.line)" } ?? ", it is not locked"
       return failed("unlock \(hex(page)) by \(m.actorName(actor)), which does not hold the lock of folio \(hex(f.head))\(owner)")
     }
     m.memory.folioFlags[f.index].remove(.locked)
-    m.memory.release(f.index, actor: actor, kinds: [.lock], count: 1, head: f.head)
+    m.memory.release(f.index, actor: actor, kinds: HolderKinds.lock, count: 1, head: f.head)
     return .done
   }
 
@@ -118,7 +122,7 @@ extension EventStep {
         return failed("writeback-end \(part): folio \(hex(head)) is not under writeback")
       }
       m.memory.folioFlags[folio].remove(.writeback)
-      m.memory.release(folio, actor: nil, kinds: [.writeback], count: 1, head: head)
+      m.memory.release(folio, actor: nil, kinds: HolderKinds.writeback, count: 1, head: head)
       return nil
     }
   }

@@ -47,3 +47,26 @@ public struct Holder: Sendable, Hashable {
   public var line: Int
   var next: Int32
 }
+
+/// A set of holder kinds as bits: `Memory.release` and `held` take one on
+/// the hot path (an array literal per call would be an allocation).
+public struct HolderKinds: OptionSet, Sendable, Hashable {
+  public var rawValue: UInt8
+  public init(rawValue: UInt8) { self.rawValue = rawValue }
+  public init(_ kind: HolderKind) { rawValue = 1 << kind.rawValue }
+  public init(_ kinds: [HolderKind]) {
+    rawValue = 0
+    for k in kinds { rawValue |= 1 << k.rawValue }
+  }
+
+  public static let get = HolderKinds(.get)
+  public static let speculative = HolderKinds(.speculative)
+  public static let lru = HolderKinds(.lru)
+  public static let lock = HolderKinds(.lock)
+  public static let writeback = HolderKinds(.writeback)
+  /// FOLL_PIN pins, short-term and long-term.
+  public static let pins = HolderKinds(rawValue: HolderKinds(.pin).rawValue | HolderKinds(.pinLongterm).rawValue)
+
+  @inline(__always)
+  public func contains(_ kind: HolderKind) -> Bool { rawValue & (1 << kind.rawValue) != 0 }
+}

@@ -113,7 +113,12 @@ public struct Memory: Sendable, Hashable {
   /// The folio holding `page`: its head page, its head's flat index, and its page count.
   @inline(__always)
   public mutating func folio(of page: UInt64) -> (head: UInt64, index: Int, count: Int) {
-    let i = index(of: page)
+    folio(of: page, index: index(of: page))
+  }
+
+  /// The folio holding `page`, whose flat index the caller has (no block lookup).
+  @inline(__always)
+  public func folio(of page: UInt64, index i: Int) -> (head: UInt64, index: Int, count: Int) {
     let n = 1 << Int(order[i])
     let offset = Int(page & UInt64(n - 1))
     return (page - UInt64(offset), i - offset, n)
@@ -166,6 +171,12 @@ public struct Memory: Sendable, Hashable {
   /// first). Returns how many were dropped.
   @discardableResult
   public mutating func release(_ folio: Int, actor: Int32?, kinds: [HolderKind], count n: UInt32, head: UInt64) -> UInt32 {
+    release(folio, actor: actor, kinds: HolderKinds(kinds), count: n, head: head)
+  }
+
+  /// `release` with the kinds as a set of bits.
+  @discardableResult
+  public mutating func release(_ folio: Int, actor: Int32?, kinds: HolderKinds, count n: UInt32, head: UInt64) -> UInt32 {
     var remaining = n
     var previous: Int32 = -1
     var h = holderHead[folio]
@@ -200,6 +211,11 @@ public struct Memory: Sendable, Hashable {
 
   /// How many markers of `kinds` `actor` holds on the folio.
   public func held(_ folio: Int, actor: Int32, kinds: [HolderKind]) -> UInt32 {
+    held(folio, actor: actor, kinds: HolderKinds(kinds))
+  }
+
+  /// `held` with the kinds as a set of bits.
+  public func held(_ folio: Int, actor: Int32, kinds: HolderKinds) -> UInt32 {
     var total: UInt32 = 0
     var h = holderHead[folio]
     while h >= 0 {
@@ -244,7 +260,7 @@ public struct Memory: Sendable, Hashable {
       let r = holders[i]
       if r.kind == .lru && r.count > 0 {
         let head = page(at: r.folio)
-        release(r.folio, actor: r.actor, kinds: [.lru], count: r.count, head: head)
+        release(r.folio, actor: r.actor, kinds: HolderKinds.lru, count: r.count, head: head)
       }
       i += 1
     }

@@ -28,18 +28,18 @@ extension S390Step {
   /// the 2023 proposal's `two-pass` order. With `onlyFlagged`, pages whose own
   /// bit is clear are skipped (track=page).
   func folioPass(_ m: inout Model, _ f: (head: UInt64, index: Int, count: Int), asked: PageRange, onlyFlagged: Bool) -> Bool {
-    func considered(_ m: Model, _ i: Int) -> Bool {
+    func considered(_ m: inout Model, _ i: Int) -> Bool {
       !onlyFlagged || m.memory.pageBits[i] & S390PV.archBit != 0
     }
     if m.policy.folioHook == .each {
-      for k in 0..<f.count where considered(m, f.index + k) {
+      for k in 0..<f.count where considered(&m, f.index + k) {
         if !visit(&m, index: f.index + k, page: f.head + UInt64(k), folio: f, asked: asked) { return false }
       }
       return true
     }
     // two-pass: pin-share pages in order until one fails ...
     var failedAt: Int?
-    for k in 0..<f.count where considered(m, f.index + k) {
+    for k in 0..<f.count where considered(&m, f.index + k) {
       let i = f.index + k
       let page = f.head + UInt64(k)
       if !pinShared(&m, index: i, page: page, folio: f, asked: asked) {
@@ -49,7 +49,7 @@ extension S390Step {
     }
     guard failedAt != nil else { return true }
     // ... then export every page of the folio from the first, pinned-shared ones included.
-    for k in 0..<f.count where considered(m, f.index + k) {
+    for k in 0..<f.count where considered(&m, f.index + k) {
       if !export(&m, index: f.index + k, page: f.head + UInt64(k), folio: f, asked: asked) { return false }
     }
     return true
@@ -64,7 +64,7 @@ extension S390Step {
 
   /// UVC PIN_PAGE_SHARED: succeeds on a shared or pinned-shared page unless injected to fail.
   func pinShared(_ m: inout Model, index i: Int, page: UInt64, folio f: (head: UInt64, index: Int, count: Int), asked: PageRange) -> Bool {
-    let s = state(m, index: i)
+    let s = state(&m, index: i)
     m.stats.call(.pinShared)
     guard s == .shared || s == .pinnedShared else {
       if !s.isGuestOwned { m.stats.add(.spuriousUVCalls) }
@@ -83,7 +83,7 @@ extension S390Step {
   /// UVC CONV_FROM_SEC_STOR: exports a guest-owned page; a no-op (spurious) on
   /// a nonsecure or exported one; fails if injected.
   func export(_ m: inout Model, index i: Int, page: UInt64, folio f: (head: UInt64, index: Int, count: Int), asked: PageRange) -> Bool {
-    let s = state(m, index: i)
+    let s = state(&m, index: i)
     if consume(&m, page, .export) {
       m.stats.call(.export)
       return false

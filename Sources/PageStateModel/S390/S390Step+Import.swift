@@ -7,9 +7,10 @@ extension S390Step {
   ///
   /// Returns nil when the page is secure, or the outcome that stops the event:
   /// a wait (KVM re-enters the guest, which faults again) or the guest's death.
-  func importPage(_ m: inout Model, _ page: UInt64, why: StaticString) -> Outcome? {
-    var f = m.memory.folio(of: page)
-    var i = f.index + Int(page - f.head)
+  /// `index` is the page's flat index.
+  func importPage(_ m: inout Model, _ page: UInt64, index: Int, why: StaticString) -> Outcome? {
+    var i = index
+    var f = m.memory.folio(of: page, index: i)
     if m.memory.pageBits[i] & S390PV.unmapped != 0 {
       // -ENXIO: KVM faults the page in writable and retries; the baseline rises again.
       m.memory.pageBits[i] &= ~S390PV.unmapped
@@ -22,7 +23,7 @@ extension S390Step {
       case .allow:
         break
       case .refuse:
-        m.report(.guestKilled, at: event, page: page, state: state(m, index: i).name,
+        m.report(.guestKilled, at: event, page: page, state: state(&m, index: i).name,
           message: "\(what): the folio \(hex(f.head)) has order \(m.memory.order[f.index]); make_folio_secure returns -EINVAL for a large folio (s390 6.10) and the VMM kills the guest")
         return .killGuest
       case .split:

@@ -37,7 +37,7 @@ extension S390Step {
       let f = m.memory.folio(of: page)
       m.memory.hold(f.index, actor: actor, kind: kind, count: 1, line: event.line, head: f.head)
       if !hook(&m, page: page, scope: m.policy.hook, asked: PageRange(first: page, count: 1)) {
-        m.memory.release(f.index, actor: actor, kinds: [kind], count: 1, head: f.head)
+        m.memory.release(f.index, actor: actor, kinds: HolderKinds(kind), count: 1, head: f.head)
         return .done
       }
       page += 1
@@ -112,7 +112,7 @@ extension S390Step {
 
   func dmaStart(_ m: inout Model) -> Outcome {
     deviceIO(&m, protected: "secure", isProtected: { m, page in state(&m, page) == .secure },
-      stateName: { m, page in state(&m, page).name }, explain: whyNotAccessible)
+      stateName: { m, page in state(&m, page).name }, explain: { m, folio, page in whyNotAccessible(&m, folio: folio, page: page) })
   }
 
   /// Why a page a device touches is still secure, in kernel terms.
@@ -136,8 +136,9 @@ extension S390Step {
   func touch(_ m: inout Model, from offset: UInt64) -> Outcome {
     var page = event.pages.first + offset
     while page < event.pages.end {
-      let s = state(&m, page)
-      if s == .nonsecure || s == .exported, let stop = importPage(&m, page, why: "import") { return stop }
+      let i = m.memory.index(of: page)
+      let s = state(&m, index: i)
+      if s == .nonsecure || s == .exported, let stop = importPage(&m, page, index: i, why: "import") { return stop }
       page += 1
     }
     return .done
@@ -147,13 +148,13 @@ extension S390Step {
   func share(_ m: inout Model, from offset: UInt64) -> Outcome {
     var page = event.pages.first + offset
     while page < event.pages.end {
-      var s = state(&m, page)
+      let i = m.memory.index(of: page)
+      var s = state(&m, index: i)
       if !s.isGuestOwned {
-        if let stop = importPage(&m, page, why: "import") { return stop }
-        s = state(&m, page)
+        if let stop = importPage(&m, page, index: i, why: "import") { return stop }
+        s = state(&m, index: i)
       }
       if s == .secure {
-        let i = m.memory.index(of: page)
         setState(&m, index: i, page: page, .shared, why: .named("share"))
       }
       page += 1
@@ -166,12 +167,12 @@ extension S390Step {
   func unshare(_ m: inout Model, from offset: UInt64) -> Outcome {
     var page = event.pages.first + offset
     while page < event.pages.end {
-      switch state(&m, page) {
+      let i = m.memory.index(of: page)
+      switch state(&m, index: i) {
       case .shared:
-        let i = m.memory.index(of: page)
         setState(&m, index: i, page: page, .secure, why: .named("unshare"))
       case .pinnedShared:
-        if let stop = importPage(&m, page, why: "unshare intercept (UNPIN_PAGE_SHARED) import") { return stop }
+        if let stop = importPage(&m, page, index: i, why: "unshare intercept (UNPIN_PAGE_SHARED) import") { return stop }
       default:
         break
       }
@@ -189,7 +190,7 @@ extension S390Step {
       let f = m.memory.folio(of: page)
       let i = f.index + Int(page - f.head)
       if m.memory.pageBits[i] & S390PV.unmapped == 0 {
-        if state(m, index: i) == .secure {
+        if state(&m, index: i) == .secure {
           m.stats.call(.export)
           m.stats.add(.exports)
           setState(&m, index: i, page: page, .exported, why: .named("unmap"))
@@ -209,7 +210,7 @@ extension S390Step {
     while page < event.pages.end {
       let f = m.memory.folio(of: page)
       let i = f.index + Int(page - f.head)
-      if state(m, index: i).isGuestOwned {
+      if state(&m, index: i).isGuestOwned {
         m.stats.call(.destroy)
         m.stats.add(.destroys)
       }

@@ -14,7 +14,7 @@ struct S390Step: EventStep {
   }
 
   @inline(__always)
-  func state(_ m: Model, index i: Int) -> State {
+  func state(_ m: inout Model, index i: Int) -> State {
     State(rawValue: m.memory.pageBits[i] & S390PV.stateMask)!
   }
 
@@ -23,7 +23,7 @@ struct S390Step: EventStep {
   func setState(_ m: inout Model, index i: Int, page: UInt64, _ s: State, why: Action) {
     m.memory.pageBits[i] = (m.memory.pageBits[i] & ~S390PV.stateMask) | s.rawValue
     guard s == .secure else { return }
-    if !archBitSet(&m, page: page) {
+    if !archBitSet(&m, index: i, page: page) {
       m.report(.archBitLost, at: event, page: page, state: s.name,
         message: "page \(hex(page)) became secure (\(why)) while PG_arch_1 is clear: the hook would skip it and let I/O through")
     }
@@ -35,13 +35,12 @@ struct S390Step: EventStep {
     }
   }
 
-  /// Whether the arch bit that covers `page` is set (page or folio, per `track`).
-  func archBitSet(_ m: inout Model, page: UInt64) -> Bool {
-    let f = m.memory.folio(of: page)
+  /// Whether the arch bit that covers `page` (at flat index `i`) is set (page or folio, per `track`).
+  func archBitSet(_ m: inout Model, index i: Int, page: UInt64) -> Bool {
     if m.policy.track == .folio {
-      return m.memory.folioFlags[f.index].contains(.archBit)
+      return m.memory.folioFlags[m.memory.folio(of: page, index: i).index].contains(.archBit)
     }
-    return m.memory.pageBits[f.index + Int(page - f.head)] & S390PV.archBit != 0
+    return m.memory.pageBits[i] & S390PV.archBit != 0
   }
 
   /// Sets the arch bit covering a page (step 5 of the import: before the UV call).
@@ -59,7 +58,7 @@ struct S390Step: EventStep {
   func clearArchBit(_ m: inout Model, index i: Int, folio: Int, count: Int) {
     if m.policy.track == .folio {
       for j in folio..<(folio + count) {
-        let s = state(m, index: j)
+        let s = state(&m, index: j)
         if s == .secure || s == .shared { return }
       }
       m.memory.folioFlags[folio].remove(.archBit)
