@@ -13,6 +13,9 @@ extension EventStep {
   // MARK: Helpers
 
   /// Calls `body` for each folio the pages `from..<end` touch, with the part of the range in it.
+  /// Always inlined: the body is then inlined too, instead of being called through a closure
+  /// context per folio.
+  @inline(__always)
   func forEachFolio(_ m: inout Model, from offset: UInt64, _ body: (inout Model, _ head: UInt64, _ folio: Int, _ count: Int, _ part: PageRange) -> Outcome?) -> Outcome {
     var page = event.pages.first + offset
     let end = event.pages.end
@@ -178,6 +181,8 @@ extension EventStep {
   /// Device I/O (`dma-start`, `dma`): a protected page (s390 secure, SEV
   /// private) is `io-on-secure`, one finding per page; a folio holding no
   /// marker is `unprotected-io`, one per folio. `dma-start` opens a window.
+  /// Always inlined, so the architecture's closures are too.
+  @inline(__always)
   func deviceIO(
     _ m: inout Model, protected: String, isProtected: (inout Model, UInt64) -> Bool,
     stateName: (inout Model, UInt64) -> String, explain: (inout Model, Int, UInt64) -> String
