@@ -20,9 +20,18 @@ struct S390Step: EventStep {
 
   /// Sets a page's state; a page that becomes secure under an open DMA window
   /// is `io-on-secure`, and one whose arch bit is clear is `arch-bit-lost`.
+  /// Inlined: the findings are the rare case, checked in `reportSecure`.
+  @inline(__always)
   func setState(_ m: inout Model, index i: Int, page: UInt64, _ s: State, why: Action) {
     m.memory.pageBits[i] = (m.memory.pageBits[i] & ~S390PV.stateMask) | s.rawValue
-    guard s == .secure else { return }
+    guard s == .secure, !archBitSet(&m, index: i, page: page) || !m.dmaWindows.isEmpty else { return }
+    reportSecure(&m, index: i, page: page, why: why)
+  }
+
+  /// The findings of a page that became secure (see `setState`).
+  @inline(never)
+  func reportSecure(_ m: inout Model, index i: Int, page: UInt64, why: Action) {
+    let s = State.secure
     if !archBitSet(&m, index: i, page: page) {
       m.report(.archBitLost, at: event, page: page, state: s.name,
         message: "page \(hex(page)) became secure (\(why)) while PG_arch_1 is clear: the hook would skip it and let I/O through")
@@ -36,6 +45,7 @@ struct S390Step: EventStep {
   }
 
   /// Whether the arch bit that covers `page` (at flat index `i`) is set (page or folio, per `track`).
+  @inline(__always)
   func archBitSet(_ m: inout Model, index i: Int, page: UInt64) -> Bool {
     if m.policy.track == .folio {
       return m.memory.folioFlags[m.memory.folio(of: page, index: i).index].contains(.archBit)
@@ -44,6 +54,7 @@ struct S390Step: EventStep {
   }
 
   /// Sets the arch bit covering a page (step 5 of the import: before the UV call).
+  @inline(__always)
   func setArchBit(_ m: inout Model, index i: Int, folio: Int) {
     if m.policy.track == .folio {
       m.memory.folioFlags[folio].insert(.archBit)
