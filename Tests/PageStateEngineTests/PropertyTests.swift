@@ -395,10 +395,10 @@ struct PropertyTests {
     }
     #expect(replay.invariantViolations().isEmpty)
     var memory = replay.model.memory
-    memory.extra[0] += 1
+    memory.entries[0].extra += 1
     #expect(memory.referenceViolations() == ["page 0x0: extra 2 but holders hold 1"])
     var model = replay.model
-    model.memory.pageBits[2] = 1  // secure, no arch bit
+    model.memory.entries[2].bits = 1  // secure, no arch bit
     #expect(S390PV.archBitViolations(in: model) == ["page 0x2 is secure with its arch bit clear"])
   }
 }

@@ -88,7 +88,7 @@ func largeFolioRules() throws {
   let (split, sm) = try replay(body, preset: "split")
   #expect(split.stats[.splits] == 1)
   #expect(split.stats[.imports] == 4)
-  #expect(sm.memory.order[0] == 0)
+  #expect(sm.memory.entries[0].order == 0)
   let (refuse, _) = try replay(body, preset: "refuse")
   #expect(refuse.findings.count(.guestKilled) == 1)
   #expect(refuse.stats[.imports] == 0)

@@ -91,8 +91,8 @@ func largeFolioConversion(_ preset: String, _ stats: [String: Int], _ finding: S
   for (name, value) in stats { #expect(r.statistic(name) == Double(value), "\(name)") }
   #expect(Set(r.findings.findings.map(\.kind.rawValue)) == (finding.isEmpty ? [] : [finding]))
   #expect(state(m, 5, SEVSNP.self) == "private")
-  if preset == "split" { #expect(m.memory.order[0] == 9) }
-  if preset == "page" { #expect(m.memory.order[0] == 9) }
+  if preset == "split" { #expect(m.memory.entries[0].order == 9) }
+  if preset == "page" { #expect(m.memory.entries[0].order == 9) }
 }
 
 @Test("a deferred flush leaves a stale TLB entry; an immediate one makes the user access SIGBUS")
@@ -162,10 +162,10 @@ func mergeOnlyWhenPrivate() throws {
   let (shared, sm) = try replay(SEVSNP.self, toShared, memory: memory, preset: "split")
   #expect(shared.stats[.splits] == 1)
   #expect(shared.stats[.merges] == 0)
-  #expect(sm.memory.order[0] == 0)
+  #expect(sm.memory.entries[0].order == 0)
   let (back, bm) = try replay(SEVSNP.self, toShared + "\nvcpu0: psc 0x0..0x3 private", memory: memory, preset: "split")
   #expect(back.stats[.merges] == 1)
-  #expect(bm.memory.order[0] == 2)
+  #expect(bm.memory.entries[0].order == 2)
 }
 
 @Test("large=refuse fails a partial conversion after the zap and the reference check, in the spec's order")

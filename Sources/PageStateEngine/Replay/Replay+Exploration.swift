@@ -28,12 +28,15 @@ extension Replay {
   /// alike from there on).
   public func fingerprint(into h: inout Hasher) {
     let m = model.memory
-    // The flat arrays hash as bytes: one call each, not one per element.
-    m.pageBits.withUnsafeBytes { h.combine(bytes: $0) }
-    m.order.withUnsafeBytes { h.combine(bytes: $0) }
-    m.extra.withUnsafeBytes { h.combine(bytes: $0) }
-    m.folioFlags.withUnsafeBytes { h.combine(bytes: $0) }
-    for i in m.extra.indices where m.extra[i] > 0 || !m.folioFlags[i].intersection([.locked, .writeback]).isEmpty {
+    // The page entries without their holder-list link (a pool index, which
+    // differs between equal states): holders are hashed below, by content.
+    for e in m.entries {
+      h.combine(e.bits)
+      h.combine(e.order)
+      h.combine(e.flags.rawValue)
+      h.combine(e.extra)
+    }
+    for i in m.entries.indices where m.entries[i].extra > 0 || !m.entries[i].flags.intersection([.locked, .writeback]).isEmpty {
       for holder in m.holders(of: i) {
         h.combine(holder.actor)
         h.combine(holder.kind)

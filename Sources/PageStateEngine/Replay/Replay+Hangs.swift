@@ -62,7 +62,7 @@ extension Replay {
         links.append(text)
       }
       if list.isEmpty { links.append("no holder is left: nothing retried the wait after its last change") }
-      let extra = memory.extra[f.index]
+      let extra = memory.entries[f.index].extra
       let condition: String
       switch b.wait.condition {
       case .references: condition = "the references of folio \(hex(f.head)) (extra \(extra))"
@@ -77,7 +77,7 @@ extension Replay {
       let finding = Finding(
         kind: isHang ? .hang : .stall, line: b.event.line, time: lastTime, actor: actors[a].name,
         event: "\(b.event.verb.name) \(b.event.pages.description)", page: b.wait.page, folio: f.head,
-        folioOrder: Int(memory.order[f.index]), state: A.stateName(of: b.wait.page, in: &model),
+        folioOrder: Int(memory.entries[f.index].order), state: A.stateName(of: b.wait.page, in: &model),
         message: message, chain: links)
       model.findings.add(finding)
       let waited = lastTime &- b.since

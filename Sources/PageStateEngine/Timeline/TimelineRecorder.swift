@@ -175,7 +175,7 @@ public struct TimelineRecorder: Sendable {
     _ e: Event, completed: Bool, model: inout Model, stateName: (UInt64, inout Model) -> String
   ) {
     if !started { start(at: e.time, model: &model) }
-    if model.memory.pageBits.count != pageState.count { grow(model: &model, stateName: stateName) }
+    if model.memory.entries.count != pageState.count { grow(model: &model, stateName: stateName) }
     advance(to: e.time)
     steps += 1
     // The folios of the event's pages, then those whose references, lock, writeback or order changed.
@@ -257,7 +257,7 @@ public struct TimelineRecorder: Sendable {
   /// regroup rows if needed and give the new pages their declared state.
   mutating func grow(model: inout Model, stateName: (UInt64, inout Model) -> String) {
     let old = pageState.count
-    let n = model.memory.pageBits.count
+    let n = model.memory.entries.count
     guard n > old else { return }
     while (n + pagesPerRow - 1) / pagesPerRow > limits.rows { mergeRows() }
     pageState += [UInt8](repeating: TimelineRecorder.empty, count: n - old)
@@ -277,7 +277,7 @@ public struct TimelineRecorder: Sendable {
       }
       refresh(row: r)
     }
-    let order = Int(model.memory.order.first ?? 0)
+    let order = Int(model.memory.entries.first?.order ?? 0)
     rowUnit = pagesPerRow == 1 ? "page" : pagesPerRow == 1 << order ? "folio (order \(order))" : "\(pagesPerRow) pages"
   }
 
@@ -337,7 +337,7 @@ public struct TimelineRecorder: Sendable {
       }
     }
     if touched >= 0 { refresh(row: touched) }
-    let extra = model.memory.extra[index]
+    let extra = model.memory.entries[index].extra
     let before = extraByFolio[index] ?? 0
     if extra != before {
       extraTotal = extraTotal &+ UInt64(extra) &- UInt64(before)

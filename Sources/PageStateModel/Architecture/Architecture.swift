@@ -138,7 +138,7 @@ public struct Model: Sendable {
       Finding(
         kind: kind, severity: severity, line: event.line, time: time, actor: actorNames[Int(event.actor)],
         event: "\(event.verb.name) \(event.pages.count > 0 ? event.pages.description : "")".trimmingTrailingSpace,
-        page: page, folio: f.head, folioOrder: Int(memory.order[f.index]), state: state, message: message))
+        page: page, folio: f.head, folioOrder: Int(memory.entries[f.index].order), state: state, message: message))
   }
 
   /// `qemu`, or `actor #3` if unknown.

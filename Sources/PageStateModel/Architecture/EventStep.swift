@@ -97,10 +97,10 @@ extension EventStep {
   func lock(_ m: inout Model) -> Outcome {
     let page = event.pages.first
     let f = m.memory.folio(of: page)
-    if m.memory.folioFlags[f.index].contains(.locked) {
+    if m.memory.entries[f.index].flags.contains(.locked) {
       return blocked(.unlock, page: page, folio: f.head, count: f.count, conversion: false, what: .ofPage("lock", page), resumeAt: page)
     }
-    m.memory.folioFlags[f.index].insert(.locked)
+    m.memory.entries[f.index].flags.insert(.locked)
     m.memory.hold(f.index, actor: actor, kind: .lock, count: 1, line: event.line, head: f.head)
     return .done
   }
@@ -113,7 +113,7 @@ extension EventStep {
       let owner = m.memory.holders(of: f.index).first { $0.kind == .lock }.map { ", it is locked by \(m.actorName($0.actor)) since line \($0.line)" } ?? ", it is not locked"
       return failed("unlock \(hex(page)) by \(m.actorName(actor)), which does not hold the lock of folio \(hex(f.head))\(owner)")
     }
-    m.memory.folioFlags[f.index].remove(.locked)
+    m.memory.entries[f.index].flags.remove(.locked)
     m.memory.release(f.index, actor: actor, kinds: HolderKinds.lock, count: 1, head: f.head)
     return .done
   }
@@ -121,10 +121,10 @@ extension EventStep {
 
   func writebackEnd(_ m: inout Model) -> Outcome {
     forEachFolio(&m, from: 0) { m, head, folio, _, part in
-      guard m.memory.folioFlags[folio].contains(.writeback) else {
+      guard m.memory.entries[folio].flags.contains(.writeback) else {
         return failed("writeback-end \(part): folio \(hex(head)) is not under writeback")
       }
-      m.memory.folioFlags[folio].remove(.writeback)
+      m.memory.entries[folio].flags.remove(.writeback)
       m.memory.release(folio, actor: nil, kinds: HolderKinds.writeback, count: 1, head: head)
       return nil
     }
@@ -159,19 +159,19 @@ extension EventStep {
   /// (-EAGAIN), and the refcount freeze at `expected_folio_refs()` (-EBUSY,
   /// after `lru_add_drain_all()`). Returns the wait, or nil if the folio is free.
   func conversionBlocker(_ m: inout Model, _ f: (head: UInt64, index: Int, count: Int), page: UInt64, conversion: Bool, what: Action) -> Outcome? {
-    let flags = m.memory.folioFlags[f.index]
+    let flags = m.memory.entries[f.index].flags
     if flags.contains(.locked) {
       return blocked(.unlock, page: page, folio: f.head, count: f.count, conversion: conversion, what: what, resumeAt: page)
     }
     if flags.contains(.writeback) {
       return blocked(.writebackEnd, page: page, folio: f.head, count: f.count, conversion: conversion, what: what, resumeAt: page)
     }
-    if m.memory.extra[f.index] > 0 {
+    if m.memory.entries[f.index].extra > 0 {
       if m.policy.drain && m.memory.lruReferences > 0 {
         m.memory.drainLRU()
         m.stats.add(.lruDrains)
       }
-      if m.memory.extra[f.index] > 0 {
+      if m.memory.entries[f.index].extra > 0 {
         return blocked(.references, page: page, folio: f.head, count: f.count, conversion: conversion, what: what, resumeAt: page)
       }
     }

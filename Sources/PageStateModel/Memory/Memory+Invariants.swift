@@ -10,7 +10,7 @@ extension Memory {
   public func referenceViolations() -> [String] {
     var violations: [String] = []
     var lru: UInt64 = 0
-    for i in extra.indices {
+    for i in entries.indices {
       var held: UInt64 = 0
       for h in holders(of: i) {
         if h.count == 0 { violations.append("page \(hex(page(at: i))): a holder record of \(h.kind.verb) with count 0") }
@@ -18,8 +18,8 @@ extension Memory {
         if h.kind.isReference { held += UInt64(h.count) }
         if h.kind == .lru { lru += UInt64(h.count) }
       }
-      if UInt64(extra[i]) != held {
-        violations.append("page \(hex(page(at: i))): extra \(extra[i]) but holders hold \(held)")
+      if UInt64(entries[i].extra) != held {
+        violations.append("page \(hex(page(at: i))): extra \(entries[i].extra) but holders hold \(held)")
       }
     }
     if lru != lruReferences { violations.append("lru references \(lruReferences) but LRU holders hold \(lru)") }
@@ -34,10 +34,10 @@ extension S390PV {
     let m = model.memory
     var violations: [String] = []
     var i = 0
-    while i < m.pageBits.count {
-      let n = 1 << Int(m.order[i])
-      for j in i..<min(i + n, m.pageBits.count) where m.pageBits[j] & stateMask == PageState.secure.rawValue {
-        let set = model.policy.track == .folio ? m.folioFlags[i].contains(.archBit) : m.pageBits[j] & archBit != 0
+    while i < m.entries.count {
+      let n = 1 << Int(m.entries[i].order)
+      for j in i..<min(i + n, m.entries.count) where m.entries[j].bits & stateMask == PageState.secure.rawValue {
+        let set = model.policy.track == .folio ? m.entries[i].flags.contains(.archBit) : m.entries[j].bits & archBit != 0
         if !set { violations.append("page \(hex(m.page(at: j))) is secure with its arch bit clear") }
       }
       i += n

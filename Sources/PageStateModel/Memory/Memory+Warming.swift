@@ -16,6 +16,6 @@ extension Memory {
       b = blocks[k]
     }
     let i = b.base + Int(page - b.pages.first)
-    return UInt32(pageBits[i]) &+ UInt32(order[i]) &+ UInt32(folioFlags[i].rawValue) &+ extra[i] &+ UInt32(bitPattern: holderHead[i])
+    return UInt32(entries[i].bits)  // one line holds all of the page's state
   }
 }

@@ -2,11 +2,11 @@ import PageStateTrace
 
 /// The guest's declared memory: per-page and per-folio state in flat arrays.
 ///
-/// A page's flat index is `block.base + (page - block.first)`. Per page: one
-/// byte of architecture state (`pageBits`) and the order of its folio. Per folio
-/// (stored at its head page's index): flags, the count of extra references, and
-/// the head of its holder list. Holders live in a pool and exist only while a
-/// folio holds something. About 11 bytes per declared page.
+/// A page's flat index is `block.base + (page - block.first)`. Per page, one
+/// 12-byte `PageEntry`: the architecture's bits, the order of its folio and,
+/// at a folio's head page, the folio's flags, extra references and first
+/// holder. Holders live in a pool and exist only while a folio holds
+/// something. 12 bytes per declared page.
 ///
 /// A value type: copying it copies the arrays (copy-on-write), so an explorer
 /// can keep and hash states of small scenarios.
@@ -29,14 +29,26 @@ public struct Memory: Sendable, Hashable {
   }
 
   public private(set) var blocks: [Block] = []
-  /// Architecture-defined bits per page.
-  public var pageBits: [UInt8] = []
-  /// The order of the folio each page belongs to.
-  public var order: [UInt8] = []
-  public var folioFlags: [FolioFlags] = []
-  /// Extra references per folio (at the head's index).
-  public var extra: [UInt32] = []
-  var holderHead: [Int32] = []
+  /// The state of one page, and of its folio at the folio's head page, in
+  /// one 12-byte entry: an event's page and folio state share a cache line
+  /// (an array per field costs a cache miss each on a large guest).
+  public struct PageEntry: Sendable, Hashable {
+    /// Architecture-defined bits of the page.
+    public var bits: UInt8
+    /// The order of the folio the page belongs to.
+    public var order: UInt8
+    /// Folio flags (at the head page).
+    public var flags: FolioFlags
+    /// Keeps the entry free of padding.
+    var spare: UInt8 = 0
+    /// Extra references of the folio (at the head page).
+    public var extra: UInt32
+    /// The folio's first holder record in `holders`, or -1 (at the head page).
+    var holderHead: Int32 = -1
+  }
+
+  /// Per page, by flat index (see `PageEntry`).
+  public var entries: [PageEntry] = []
   public private(set) var holders: [Holder] = []
   var freeHolder: Int32 = -1
   /// LRU-batch references outstanding, over all folios.
@@ -50,17 +62,13 @@ public struct Memory: Sendable, Hashable {
 
   /// Adds a `memory` block (the reader has checked alignment and overlap).
   public mutating func declare(_ d: MemoryDeclaration, initialBits: UInt8) {
-    let base = pageBits.count
+    let base = entries.count
     let n = Int(d.pages.count)
     let b = Block(pages: d.pages, base: base, backing: d.backing)
     let at = blocks.firstIndex { $0.pages.first > d.pages.first } ?? blocks.count
     blocks.insert(b, at: at)
     lastBlock = 0
-    Memory.grow(&pageBits, by: n, with: initialBits)
-    Memory.grow(&order, by: n, with: UInt8(d.order))
-    Memory.grow(&folioFlags, by: n, with: [])
-    Memory.grow(&extra, by: n, with: 0)
-    Memory.grow(&holderHead, by: n, with: -1)
+    Memory.grow(&entries, by: n, with: PageEntry(bits: initialBits, order: UInt8(d.order), flags: [], extra: 0))
   }
 
   /// Appends `n` copies of `value` with one bulk fill (a generic `append(contentsOf:)`
@@ -119,7 +127,7 @@ public struct Memory: Sendable, Hashable {
   /// The folio holding `page`, whose flat index the caller has (no block lookup).
   @inline(__always)
   public func folio(of page: UInt64, index i: Int) -> (head: UInt64, index: Int, count: Int) {
-    let n = 1 << Int(order[i])
+    let n = 1 << Int(entries[i].order)
     let offset = Int(page & UInt64(n - 1))
     return (page - UInt64(offset), i - offset, n)
   }
@@ -132,7 +140,7 @@ public struct Memory: Sendable, Hashable {
 
   /// Adds `n` markers of `kind` held by `actor` on the folio at head index `folio`.
   public mutating func hold(_ folio: Int, actor: Int32, kind: HolderKind, count n: UInt32, line: Int, head: UInt64) {
-    var h = holderHead[folio]
+    var h = entries[folio].holderHead
     while h >= 0 {
       if holders[Int(h)].actor == actor && holders[Int(h)].kind == kind {
         holders[Int(h)].count += n
@@ -152,19 +160,19 @@ public struct Memory: Sendable, Hashable {
         holders.append(record)
       }
       // Append at the tail so the list stays in acquisition order.
-      if holderHead[folio] < 0 {
-        holderHead[folio] = slot
+      if entries[folio].holderHead < 0 {
+        entries[folio].holderHead = slot
       } else {
-        var t = holderHead[folio]
+        var t = entries[folio].holderHead
         while holders[Int(t)].next >= 0 { t = holders[Int(t)].next }
         holders[Int(t)].next = slot
       }
     }
     if kind.isReference {
-      extra[folio] += n
+      entries[folio].extra += n
       if kind == .lru { lruReferences += UInt64(n) }
     }
-    changes.append(PageRange(first: head, count: UInt64(1) << UInt64(order[folio])))
+    changes.append(PageRange(first: head, count: UInt64(1) << UInt64(entries[folio].order)))
   }
 
   /// Drops up to `n` markers of one of `kinds` held by `actor` (oldest record
@@ -179,7 +187,7 @@ public struct Memory: Sendable, Hashable {
   public mutating func release(_ folio: Int, actor: Int32?, kinds: HolderKinds, count n: UInt32, head: UInt64) -> UInt32 {
     var remaining = n
     var previous: Int32 = -1
-    var h = holderHead[folio]
+    var h = entries[folio].holderHead
     while h >= 0 && remaining > 0 {
       let r = holders[Int(h)]
       let next = r.next
@@ -188,11 +196,11 @@ public struct Memory: Sendable, Hashable {
         remaining -= take
         holders[Int(h)].count -= take
         if r.kind.isReference {
-          extra[folio] -= take
+          entries[folio].extra -= take
           if r.kind == .lru { lruReferences -= UInt64(take) }
         }
         if holders[Int(h)].count == 0 {
-          if previous < 0 { holderHead[folio] = next } else { holders[Int(previous)].next = next }
+          if previous < 0 { entries[folio].holderHead = next } else { holders[Int(previous)].next = next }
           holders[Int(h)].next = freeHolder
           holders[Int(h)].count = 0
           freeHolder = h
@@ -204,7 +212,7 @@ public struct Memory: Sendable, Hashable {
       h = next
     }
     if remaining < n {
-      changes.append(PageRange(first: head, count: UInt64(1) << UInt64(order[folio])))
+      changes.append(PageRange(first: head, count: UInt64(1) << UInt64(entries[folio].order)))
     }
     return n - remaining
   }
@@ -217,7 +225,7 @@ public struct Memory: Sendable, Hashable {
   /// `held` with the kinds as a set of bits.
   public func held(_ folio: Int, actor: Int32, kinds: HolderKinds) -> UInt32 {
     var total: UInt32 = 0
-    var h = holderHead[folio]
+    var h = entries[folio].holderHead
     while h >= 0 {
       let r = holders[Int(h)]
       if r.actor == actor && kinds.contains(r.kind) { total += r.count }
@@ -228,7 +236,7 @@ public struct Memory: Sendable, Hashable {
 
   /// Whether `actor` holds any marker (reference, pin, lock, writeback) on the folio.
   public func holdsMarker(_ folio: Int, actor: Int32) -> Bool {
-    var h = holderHead[folio]
+    var h = entries[folio].holderHead
     while h >= 0 {
       if holders[Int(h)].actor == actor { return true }
       h = holders[Int(h)].next
@@ -238,13 +246,13 @@ public struct Memory: Sendable, Hashable {
 
   /// Whether the folio holds any marker at all.
   public func hasMarker(_ folio: Int) -> Bool {
-    extra[folio] > 0 || !folioFlags[folio].intersection([.writeback, .locked]).isEmpty
+    entries[folio].extra > 0 || !entries[folio].flags.intersection([.writeback, .locked]).isEmpty
   }
 
   /// The holder records of a folio, in acquisition order.
   public func holders(of folio: Int) -> [Holder] {
     var all: [Holder] = []
-    var h = holderHead[folio]
+    var h = entries[folio].holderHead
     while h >= 0 {
       all.append(holders[Int(h)])
       h = holders[Int(h)].next
@@ -271,17 +279,17 @@ public struct Memory: Sendable, Hashable {
   /// Splits the folio at head index `folio` into order-0 folios, copying its
   /// flags (PG_arch_1, dirty) to every new folio. The caller checked it holds nothing.
   public mutating func split(_ folio: Int, head: UInt64) {
-    let n = 1 << Int(order[folio])
-    let flags = folioFlags[folio]
+    let n = 1 << Int(entries[folio].order)
+    let flags = entries[folio].flags
     for i in folio..<(folio + n) {
-      order[i] = 0
-      folioFlags[i] = flags
+      entries[i].order = 0
+      entries[i].flags = flags
     }
     changes.append(PageRange(first: head, count: UInt64(n)))
   }
 
   /// Notes a change of a folio's lock or writeback flag.
   public mutating func noteChange(head: UInt64, folio: Int) {
-    changes.append(PageRange(first: head, count: UInt64(1) << UInt64(order[folio])))
+    changes.append(PageRange(first: head, count: UInt64(1) << UInt64(entries[folio].order)))
   }
 }

@@ -41,16 +41,16 @@ public enum S390PV: Architecture {
 
   public static func declare(_ d: MemoryDeclaration, in model: inout Model) {
     let bits = initialBits(d.state, backing: d.backing)
-    let first = model.memory.pageBits.count
+    let first = model.memory.entries.count
     model.memory.declare(d, initialBits: bits)
     // Under track=folio the bit lives in the folio: secure and shared pages start with it set.
     if model.policy.track == .folio && bits & archBit != 0 {
-      for i in first..<model.memory.pageBits.count { model.memory.folioFlags[i].insert(.archBit) }
+      for i in first..<model.memory.entries.count { model.memory.entries[i].flags.insert(.archBit) }
     }
   }
 
   public static func stateName(of page: UInt64, in model: inout Model) -> String {
-    let bits = model.memory.pageBits[model.memory.index(of: page)]
+    let bits = model.memory.entries[model.memory.index(of: page)].bits
     return PageState(rawValue: bits & stateMask)?.name ?? "?"
   }
 

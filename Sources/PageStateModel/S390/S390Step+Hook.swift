@@ -10,12 +10,12 @@ extension S390Step {
     let ok: Bool
     if m.policy.track == .folio {
       // Only the folio hook: the folio's bit is tested once at the start.
-      guard m.memory.folioFlags[f.index].contains(.archBit) else { return true }
+      guard m.memory.entries[f.index].flags.contains(.archBit) else { return true }
       ok = folioPass(&m, f, asked: asked, onlyFlagged: false)
       if ok { clearArchBit(&m, index: f.index, folio: f.index, count: f.count) }
     } else if scope == .page || f.count == 1 {
       let i = f.index + Int(page - f.head)
-      guard m.memory.pageBits[i] & S390PV.archBit != 0 else { return true }
+      guard m.memory.entries[i].bits & S390PV.archBit != 0 else { return true }
       ok = visit(&m, index: i, page: page, folio: f, asked: asked)
     } else {
       ok = folioPass(&m, f, asked: asked, onlyFlagged: true)
@@ -29,7 +29,7 @@ extension S390Step {
   /// bit is clear are skipped (track=page).
   func folioPass(_ m: inout Model, _ f: (head: UInt64, index: Int, count: Int), asked: PageRange, onlyFlagged: Bool) -> Bool {
     func considered(_ m: inout Model, _ i: Int) -> Bool {
-      !onlyFlagged || m.memory.pageBits[i] & S390PV.archBit != 0
+      !onlyFlagged || m.memory.entries[i].bits & S390PV.archBit != 0
     }
     if m.policy.folioHook == .each {
       for k in 0..<f.count where considered(&m, f.index + k) {
@@ -103,6 +103,6 @@ extension S390Step {
 
   /// Clears a page's own bit under track=page (the folio bit is handled by the caller).
   func clearPageBit(_ m: inout Model, index i: Int) {
-    if m.policy.track == .page { m.memory.pageBits[i] &= ~S390PV.archBit }
+    if m.policy.track == .page { m.memory.entries[i].bits &= ~S390PV.archBit }
   }
 }

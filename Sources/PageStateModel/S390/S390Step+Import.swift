@@ -11,9 +11,9 @@ extension S390Step {
   func importPage(_ m: inout Model, _ page: UInt64, index: Int, why: StaticString) -> Outcome? {
     var i = index
     var f = m.memory.folio(of: page, index: i)
-    if m.memory.pageBits[i] & S390PV.unmapped != 0 {
+    if m.memory.entries[i].bits & S390PV.unmapped != 0 {
       // -ENXIO: KVM faults the page in writable and retries; the baseline rises again.
-      m.memory.pageBits[i] &= ~S390PV.unmapped
+      m.memory.entries[i].bits &= ~S390PV.unmapped
     }
     // Parts, not text: the text is built only when a finding or a wait's report needs it.
     let what = Action.ofPage(why, page)
@@ -24,7 +24,7 @@ extension S390Step {
         break
       case .refuse:
         m.report(.guestKilled, at: event, page: page, state: state(&m, index: i).name,
-          message: "\(what): the folio \(hex(f.head)) has order \(m.memory.order[f.index]); make_folio_secure returns -EINVAL for a large folio (s390 6.10) and the VMM kills the guest")
+          message: "\(what): the folio \(hex(f.head)) has order \(m.memory.entries[f.index].order); make_folio_secure returns -EINVAL for a large folio (s390 6.10) and the VMM kills the guest")
         return .killGuest
       case .split:
         if let wait = conversionBlocker(&m, f, page: page, conversion: true, what: .splitBefore(folio: f.head, why, page: page)) {

@@ -51,11 +51,11 @@ extension S390Step {
   /// on the whole folio; a failure is VM_BUG_ON_FOLIO ("too late to recover").
   func writebackStart(_ m: inout Model, from offset: UInt64) -> Outcome {
     forEachFolio(&m, from: offset) { m, head, folio, count, part in
-      if m.memory.folioFlags[folio].contains(.writeback) {
+      if m.memory.entries[folio].flags.contains(.writeback) {
         return blocked(.writebackEnd, page: part.first, folio: head, count: count, conversion: false,
           what: .ofPage("writeback-start", part.first), resumeAt: part.first)
       }
-      m.memory.folioFlags[folio].insert(.writeback)
+      m.memory.entries[folio].flags.insert(.writeback)
       m.memory.hold(folio, actor: actor, kind: .writeback, count: 1, line: event.line, head: head)
       if !hook(&m, page: head, scope: .folio, asked: part) {
         m.report(.bugOn, at: event, page: part.first, state: state(&m, part.first).name,
@@ -189,7 +189,7 @@ extension S390Step {
     while page < event.pages.end {
       let f = m.memory.folio(of: page)
       let i = f.index + Int(page - f.head)
-      if m.memory.pageBits[i] & S390PV.unmapped == 0 {
+      if m.memory.entries[i].bits & S390PV.unmapped == 0 {
         if state(&m, index: i) == .secure {
           m.stats.call(.export)
           m.stats.add(.exports)
@@ -197,7 +197,7 @@ extension S390Step {
           clearPageBit(&m, index: i)
           if m.policy.track == .folio { clearArchBit(&m, index: i, folio: f.index, count: f.count) }
         }
-        m.memory.pageBits[i] |= S390PV.unmapped
+        m.memory.entries[i].bits |= S390PV.unmapped
       }
       page += 1
     }

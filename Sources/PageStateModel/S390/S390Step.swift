@@ -10,12 +10,12 @@ struct S390Step: EventStep {
 
   @inline(__always)
   func state(_ m: inout Model, _ page: UInt64) -> State {
-    State(rawValue: m.memory.pageBits[m.memory.index(of: page)] & S390PV.stateMask)!
+    State(rawValue: m.memory.entries[m.memory.index(of: page)].bits & S390PV.stateMask)!
   }
 
   @inline(__always)
   func state(_ m: inout Model, index i: Int) -> State {
-    State(rawValue: m.memory.pageBits[i] & S390PV.stateMask)!
+    State(rawValue: m.memory.entries[i].bits & S390PV.stateMask)!
   }
 
   /// Sets a page's state; a page that becomes secure under an open DMA window
@@ -23,7 +23,7 @@ struct S390Step: EventStep {
   /// Inlined: the findings are the rare case, checked in `reportSecure`.
   @inline(__always)
   func setState(_ m: inout Model, index i: Int, page: UInt64, _ s: State, why: Action) {
-    m.memory.pageBits[i] = (m.memory.pageBits[i] & ~S390PV.stateMask) | s.rawValue
+    m.memory.entries[i].bits = (m.memory.entries[i].bits & ~S390PV.stateMask) | s.rawValue
     guard s == .secure, !archBitSet(&m, index: i, page: page) || !m.dmaWindows.isEmpty else { return }
     reportSecure(&m, index: i, page: page, why: why)
   }
@@ -48,18 +48,18 @@ struct S390Step: EventStep {
   @inline(__always)
   func archBitSet(_ m: inout Model, index i: Int, page: UInt64) -> Bool {
     if m.policy.track == .folio {
-      return m.memory.folioFlags[m.memory.folio(of: page, index: i).index].contains(.archBit)
+      return m.memory.entries[m.memory.folio(of: page, index: i).index].flags.contains(.archBit)
     }
-    return m.memory.pageBits[i] & S390PV.archBit != 0
+    return m.memory.entries[i].bits & S390PV.archBit != 0
   }
 
   /// Sets the arch bit covering a page (step 5 of the import: before the UV call).
   @inline(__always)
   func setArchBit(_ m: inout Model, index i: Int, folio: Int) {
     if m.policy.track == .folio {
-      m.memory.folioFlags[folio].insert(.archBit)
+      m.memory.entries[folio].flags.insert(.archBit)
     } else {
-      m.memory.pageBits[i] |= S390PV.archBit
+      m.memory.entries[i].bits |= S390PV.archBit
     }
   }
 
@@ -72,9 +72,9 @@ struct S390Step: EventStep {
         let s = state(&m, index: j)
         if s == .secure || s == .shared { return }
       }
-      m.memory.folioFlags[folio].remove(.archBit)
+      m.memory.entries[folio].flags.remove(.archBit)
     } else {
-      m.memory.pageBits[i] &= ~S390PV.archBit
+      m.memory.entries[i].bits &= ~S390PV.archBit
     }
   }
 

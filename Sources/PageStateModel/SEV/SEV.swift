@@ -27,7 +27,7 @@ enum SEVPage {
   /// to private), `private-unvalidated`, `private`.
   static func stateName(of page: UInt64, in m: inout Model, snp: Bool) -> String {
     let f = m.memory.folio(of: page)
-    let name = stateName(m.memory.pageBits[f.index + Int(page - f.head)], snp: snp)
+    let name = stateName(m.memory.entries[f.index + Int(page - f.head)].bits, snp: snp)
     if snp && name == "shared" && m.memory.holders(of: f.index).contains(where: { $0.kind.isPin }) {
       return "shared+pinned"
     }
@@ -35,11 +35,11 @@ enum SEVPage {
   }
 
   static func declare(_ d: MemoryDeclaration, in model: inout Model) {
-    let first = model.memory.pageBits.count
+    let first = model.memory.entries.count
     model.memory.declare(d, initialBits: initialBits(d.state))
     // A private region that lies in one folio of order >= 9 starts with a 2M RMP entry.
     if d.state == .private && d.order >= 9 {
-      for i in first..<model.memory.pageBits.count { model.memory.pageBits[i] |= rmp2M }
+      for i in first..<model.memory.entries.count { model.memory.entries[i].bits |= rmp2M }
     }
   }
 }

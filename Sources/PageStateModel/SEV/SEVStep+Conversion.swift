@@ -20,7 +20,7 @@ extension SEVStep {
       var what: String { action.description }
 
       // The folio lock and writeback come first, in both directions.
-      let flags = m.memory.folioFlags[f.index]
+      let flags = m.memory.entries[f.index].flags
       if flags.contains(.locked) {
         m.stats.add(.conversionRetries)
         return blocked(.unlock, page: part.first, folio: f.head, count: f.count, conversion: true, what: action, resumeAt: part.first)
@@ -80,11 +80,11 @@ extension SEVStep {
       // 3. Granularity.
       if refused {
         m.report(.conversionFailed, at: event, page: part.first, state: stateName(&m, part.first),
-          message: "\(what) covers only part of folio \(hex(f.head)) (order \(m.memory.order[f.index])): with large=refuse the conversion fails")
+          message: "\(what) covers only part of folio \(hex(f.head)) (order \(m.memory.entries[f.index].order)): with large=refuse the conversion fails")
         continue
       }
       if needSplit {
-        let original = m.memory.order[f.index]
+        let original = m.memory.entries[f.index].order
         m.memory.split(f.index, head: f.head)
         m.stats.add(.splits)
         if m.splitFolios[f.head] == nil { m.splitFolios[f.head] = original }
@@ -128,12 +128,12 @@ extension SEVStep {
   /// Drains the LRU batches if that could help, then waits if the folio still
   /// has extra references (-EAGAIN: user space must drop its pins and retry).
   func referenceWait(_ m: inout Model, _ f: (head: UInt64, index: Int, count: Int), page: UInt64, what: Action) -> Outcome? {
-    guard m.memory.extra[f.index] > 0 else { return nil }
+    guard m.memory.entries[f.index].extra > 0 else { return nil }
     if m.policy.drain && m.memory.lruReferences > 0 {
       m.memory.drainLRU()
       m.stats.add(.lruDrains)
     }
-    guard m.memory.extra[f.index] > 0 else { return nil }
+    guard m.memory.entries[f.index].extra > 0 else { return nil }
     m.stats.add(.conversionRetries)
     return blocked(.references, page: page, folio: f.head, count: f.count, conversion: true, what: what, resumeAt: page)
   }
@@ -191,8 +191,8 @@ extension SEVStep {
       if bits(&m, p) & SEVPage.private == 0 || m.memory.hasMarker(f.index) { return }
     }
     let i = m.memory.index(of: head)
-    for k in 0..<count { m.memory.order[i + k] = order }
-    m.memory.folioFlags[i] = []
+    for k in 0..<count { m.memory.entries[i + k].order = order }
+    m.memory.entries[i].flags = []
     m.memory.noteChange(head: head, folio: i)
     m.splitFolios[head] = nil
     m.stats.add(.merges)

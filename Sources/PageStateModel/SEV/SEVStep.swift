@@ -11,7 +11,7 @@ struct SEVStep: EventStep {
 
   @inline(__always)
   func bits(_ m: inout Model, _ page: UInt64) -> UInt8 {
-    m.memory.pageBits[m.memory.index(of: page)]
+    m.memory.entries[m.memory.index(of: page)].bits
   }
 
   @inline(__always)
@@ -21,7 +21,7 @@ struct SEVStep: EventStep {
 
   func update(_ m: inout Model, _ page: UInt64, _ body: (inout UInt8) -> Void) {
     let i = m.memory.index(of: page)
-    body(&m.memory.pageBits[i])
+    body(&m.memory.entries[i].bits)
   }
 
   func stateName(_ m: inout Model, _ page: UInt64) -> String {
@@ -76,11 +76,11 @@ struct SEVStep: EventStep {
       if backing(&m, part.first) == .gmem {
         return failed("writeback-start \(part): guest_memfd (backing=gmem) folios are never written back")
       }
-      if m.memory.folioFlags[folio].contains(.writeback) {
+      if m.memory.entries[folio].flags.contains(.writeback) {
         return blocked(.writebackEnd, page: part.first, folio: head, count: count, conversion: false,
           what: .ofPage("writeback-start", part.first), resumeAt: part.first)
       }
-      m.memory.folioFlags[folio].insert(.writeback)
+      m.memory.entries[folio].flags.insert(.writeback)
       m.memory.hold(folio, actor: actor, kind: .writeback, count: 1, line: event.line, head: head)
       return nil
     }
