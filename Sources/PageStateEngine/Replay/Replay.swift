@@ -31,6 +31,8 @@ public struct Replay<A: Architecture>: Sendable {
   var warmSink: UInt32 = 0
   /// Spare storage for `settle`'s list of changed folios.
   var changedScratch: [PageRange] = []
+  /// Spare storage for `settle`'s list of waiters to retry.
+  var waiterScratch: [Int32] = []
 
   /// Events kept queued behind one actor's wait. Past it, later events of
   /// that actor are counted but not kept (memory must not grow with the
@@ -231,7 +233,17 @@ public struct Replay<A: Architecture>: Sendable {
         changed.removeAll(keepingCapacity: true)
         changedScratch = changed
       }
-      for w in waiters {
+      // The waiters of this pass, copied into spare storage rather than
+      // shared: retries end waits, and removing from a shared `waiters`
+      // would copy it each time.
+      var pass = waiterScratch
+      waiterScratch = []
+      pass.append(contentsOf: waiters)
+      defer {
+        pass.removeAll(keepingCapacity: true)
+        waiterScratch = pass
+      }
+      for w in pass {
         let a = Int(w)
         guard actors[a].isBlocked else { continue }
         let folio = actors[a].blocked!.wait.folio
