@@ -50,7 +50,8 @@ struct LineBytes {
       i += 1
       while i < n {
         let c = p[i]
-        if c == 0x20 || c == 0x09 || c == 0x23 { break }
+        // Every separator is at most '#' (0x23): one comparison for most bytes.
+        if c <= 0x23 && (c == 0x20 || c == 0x09 || c == 0x23) { break }
         i += 1
       }
       tokens.append(Token(start: s, end: i))
@@ -89,7 +90,36 @@ struct LineBytes {
   func number(from s: Int, to e: Int, limit: UInt64 = .max) -> UInt64? {
     guard s < e else { return nil }
     var value: UInt64 = 0
-    if e - s > 2 && bytes[s] == 0x30 && (bytes[s + 1] | 0x20) == 0x78 {
+    let isHex = e - s > 2 && bytes[s] == 0x30 && (bytes[s + 1] | 0x20) == 0x78
+    // Up to 15 hex or 19 decimal digits cannot overflow 64 bits: compare with
+    // the limit once at the end instead of dividing per digit.
+    if isHex ? e - s - 2 <= 15 : e - s <= 19 {
+      var i = isHex ? s + 2 : s
+      if isHex {
+        while i < e {
+          let c = bytes[i]
+          let d: UInt64
+          if isDigit(c) {
+            d = UInt64(c &- 0x30)
+          } else if (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 {
+            d = UInt64((c | 0x20) &- 0x61 &+ 10)
+          } else {
+            return nil
+          }
+          value = value &<< 4 | d
+          i += 1
+        }
+      } else {
+        while i < e {
+          let c = bytes[i]
+          guard isDigit(c) else { return nil }
+          value = value &* 10 &+ UInt64(c &- 0x30)
+          i += 1
+        }
+      }
+      return value <= limit ? value : nil
+    }
+    if isHex {
       var i = s + 2
       while i < e {
         let c = bytes[i]

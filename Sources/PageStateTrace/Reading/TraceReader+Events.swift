@@ -42,14 +42,16 @@ extension TraceReader {
     guard actorToken.length > 0 else {
       throw fail(actorToken, "expected an actor name before ':'")
     }
-    guard line.isIdentifier(actorToken) else {
+    // An interned name was checked when it was first seen.
+    let known = actors.find(line.slice(actorToken))
+    guard known != nil || line.isIdentifier(actorToken) else {
       throw fail(actorToken, "expected an actor name ([A-Za-z_][A-Za-z0-9_.-]*), found '\(line.text(actorToken))'")
     }
     guard i < tokens.count else {
       throw fail(endColumn(line), "expected a verb after '\(line.text(actorToken)):'")
     }
     let verbToken = tokens[i]
-    guard let syntax = verbSyntax(line, verbToken) else {
+    guard let syntax = vocabulary.verbSyntax(line, verbToken) else {
       let word = line.text(verbToken)
       let names = VerbSyntax.table.filter { $0.architectures.contains(ArchitectureSet(architecture!)) }.map(\.name)
       throw fail(verbToken, "unknown verb '\(word)'\(didYouMean(word, names))")
@@ -62,7 +64,7 @@ extension TraceReader {
 
     // The actor: find it, or create it with the kind its verb implies.
     let actorIndex: Int32
-    if let found = actors.find(line.slice(actorToken)) {
+    if let found = known {
       actorIndex = found
       let kind = actorKinds[Int(found)]
       if !actorKindDecided[Int(found)] && syntax.verb != .note {
@@ -131,25 +133,6 @@ extension TraceReader {
     case .device: return "device"
     case .cpu: return "cpu"
     case .any: return "any"
-    }
-  }
-
-  /// Finds a verb by its token, packed into two words and hashed into a
-  /// small open-addressing table: no `String`, no reference counting, one
-  /// or two comparisons on the hot path.
-  func verbSyntax(_ line: LineBytes, _ t: Token) -> VerbSyntax? {
-    guard t.length > 0 && t.length <= 16 else { return nil }
-    let key = VerbSyntax.pack(line.slice(t))
-    return VerbSyntax.slots.withUnsafeBufferPointer { slots in
-      VerbSyntax.packedNames.withUnsafeBufferPointer { keys in
-        var slot = VerbSyntax.slot(of: key)
-        while true {
-          let v = Int(slots[slot])
-          if v < 0 { return nil }
-          if keys[v].0 == key.0 && keys[v].1 == key.1 && keys[v].2 == key.2 { return VerbSyntax.table[v] }
-          slot = (slot + 1) & (slots.count - 1)
-        }
-      }
     }
   }
 
@@ -226,7 +209,7 @@ extension TraceReader {
         continue
       }
       // A bare word: looked up by its packed bytes; strings only for errors.
-      guard let word = EventWords.lookup(line.slice(t)), let group = syntax.group(of: word) else {
+      guard let word = EventWords.lookup(line.slice(t), in: vocabulary.wordKeys), let group = syntax.group(of: word) else {
         let groups = syntax.wordGroups
         let text = line.text(t)
         let allWords = groups.flatMap { g in EventWords.spellings.filter { g.contains($0.0) }.map(\.1) }

@@ -39,6 +39,35 @@ public struct TraceReader {
   var tokens = TokenList()
   var pending: [Statement] = []
   var pendingIndex = 0
+  /// The vocabulary tables, held by reference so a lookup neither goes
+  /// through the lazy initialization check of a `static let` on every line
+  /// nor makes the reader a larger value to copy.
+  final class Vocabulary: Sendable {
+    let verbTable = VerbSyntax.table
+    let verbKeys = VerbSyntax.packedNames
+    let verbSlots = VerbSyntax.slots
+    let wordKeys = EventWords.packed
+
+    /// Finds a verb by its token, packed into two words and hashed into a
+    /// small open-addressing table: no `String`, no reference counting, one
+    /// or two comparisons on the hot path.
+    func verbSyntax(_ line: LineBytes, _ t: Token) -> VerbSyntax? {
+      guard t.length > 0 && t.length <= 16 else { return nil }
+      let key = VerbSyntax.pack(line.slice(t))
+      return verbSlots.withUnsafeBufferPointer { slots in
+        verbKeys.withUnsafeBufferPointer { keys in
+          var slot = VerbSyntax.slot(of: key)
+          while true {
+            let v = Int(slots[slot])
+            if v < 0 { return nil }
+            if keys[v].0 == key.0 && keys[v].1 == key.1 && keys[v].2 == key.2 { return verbTable[v] }
+            slot = (slot + 1) & (slots.count - 1)
+          }
+        }
+      }
+    }
+  }
+  let vocabulary = Vocabulary()
   /// The text of the `note` just parsed (see `Statement.note`).
   var noteText: String?
 

@@ -36,11 +36,10 @@ public struct EventWords: OptionSet, Sendable, Hashable {
   public static let dec = EventWords(rawValue: 1 << 10)
 
   /// The word spelt by `bytes`, without creating a `String`.
-  static func lookup(_ bytes: UnsafeBufferPointer<UInt8>) -> EventWords? {
-    guard bytes.count <= 8 else { return nil }
+  static func lookup(_ bytes: UnsafeBufferPointer<UInt8>, in table: [(UInt64, Int, EventWords)] = packed) -> EventWords? {
+    guard bytes.count <= 8, let p = bytes.baseAddress else { return nil }
     var key: UInt64 = 0
-    for (i, c) in bytes.enumerated() { key |= UInt64(c) << (8 * UInt64(i)) }
-    let table = packed
+    for i in 0..<bytes.count { key |= UInt64(p[i]) << (8 * UInt64(i)) }
     for i in 0..<table.count where table[i].0 == key && table[i].1 == bytes.count {
       return table[i].2
     }
