@@ -35,41 +35,76 @@ public enum Outcome: Sendable, Hashable {
 }
 
 /// What a blocked actor waits for.
+///
+/// The parts live in one shared, immutable box: an `Outcome` holding a wait
+/// is then two words, like one holding a message, so the outcome of every
+/// event (nearly always `.done`) travels in registers. With the parts inline
+/// it was 112 bytes, copied through memory at each return on the way from a
+/// verb to the engine. Only a blocking event allocates the box.
 public struct Wait: Sendable, Hashable {
   public enum Condition: String, Sendable, Hashable {
     case unlock
     case writebackEnd = "writeback-end"
     case references
   }
-  public var condition: Condition
+
+  struct Parts: Sendable {
+    var condition: Condition
+    var page: UInt64
+    var folio: PageRange
+    var isConversion: Bool
+    var action: Action
+    var text: String?
+  }
+
+  final class Box: Sendable {
+    let parts: Parts
+    init(_ parts: Parts) { self.parts = parts }
+  }
+
+  var box: Box
+
+  /// Changes one part (a new box: others may share this one).
+  private mutating func update(_ change: (inout Parts) -> Void) {
+    var p = box.parts
+    change(&p)
+    box = Box(p)
+  }
+
+  public var condition: Condition {
+    get { box.parts.condition }
+    set { update { $0.condition = newValue } }
+  }
   /// A page of the folio waited on (the folio may change order meanwhile).
-  public var page: UInt64
+  public var page: UInt64 {
+    get { box.parts.page }
+    set { update { $0.page = newValue } }
+  }
   /// The head of the folio at the time of blocking, and its size.
-  public var folio: PageRange
+  public var folio: PageRange {
+    get { box.parts.folio }
+    set { update { $0.folio = newValue } }
+  }
   /// Whether the wait is a conversion's (bounded by the `wait` knob).
-  public var isConversion: Bool
+  public var isConversion: Bool {
+    get { box.parts.isConversion }
+    set { update { $0.isConversion = newValue } }
+  }
   /// What waits, kept as parts: most waits end without anyone reading it.
-  var action: Action
-  /// What waits, when given as text (`init(..., what:)`, or set).
-  var text: String?
+  var action: Action { box.parts.action }
 
   /// What waits, in kernel terms: `import of 0x1`.
   public var what: String {
-    get { text ?? action.description }
-    set { text = newValue }
+    get { box.parts.text ?? box.parts.action.description }
+    set { update { $0.text = newValue } }
   }
 
   public init(condition: Condition, page: UInt64, folio: PageRange, isConversion: Bool, what: String) {
-    self.init(condition: condition, page: page, folio: folio, isConversion: isConversion, action: .named(""))
-    text = what
+    box = Box(Parts(condition: condition, page: page, folio: folio, isConversion: isConversion, action: .named(""), text: what))
   }
 
   init(condition: Condition, page: UInt64, folio: PageRange, isConversion: Bool, action: Action) {
-    self.condition = condition
-    self.page = page
-    self.folio = folio
-    self.isConversion = isConversion
-    self.action = action
+    box = Box(Parts(condition: condition, page: page, folio: folio, isConversion: isConversion, action: action, text: nil))
   }
 
   // By the text of `what`, as when it was stored as a String.

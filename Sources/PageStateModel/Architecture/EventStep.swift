@@ -41,6 +41,10 @@ extension EventStep {
   /// The verbs every architecture applies the same way: references, the
   /// folio lock, LRU drains, the end of writeback, splits, DMA ends and
   /// notes. Nil for the verbs an architecture decides itself.
+  /// Always inlined into the architecture's `run`: the optional outcome and
+  /// the second switch then fold away (an outlined call copied a 112-byte
+  /// `Outcome?` per event).
+  @inline(__always)
   func runShared(_ m: inout Model) -> Outcome? {
     switch event.verb {
     case .get: return reference(&m, kind: .get)

@@ -1,6 +1,9 @@
 import PageStateTrace
 
 extension S390Step {
+  /// Applies the event. Always inlined into `S390PV.apply`, so the verbs
+  /// write their outcome straight into the caller's.
+  @inline(__always)
   func run(from offset: UInt64, _ m: inout Model) -> Outcome {
     if let outcome = runShared(&m) { return outcome }
     switch event.verb {
