@@ -176,6 +176,21 @@ public struct Model: Sendable {
         page: page, folio: f.head, folioOrder: Int(memory.entries[f.index].order), state: state, message: message))
   }
 
+  /// Reports a finding whose state and message `describe` builds, only if
+  /// the log still keeps findings: past `FindingLog.storedLimit` one is only
+  /// counted, and its text (thousands of instructions) would be thrown away.
+  mutating func report(
+    _ kind: FindingKind, severity: Severity? = nil, at event: Event, page: UInt64,
+    _ describe: (inout Model) -> (state: String, message: String)
+  ) {
+    if findings.isFull {
+      findings.addDropped(kind, severity: severity ?? kind.defaultSeverity)
+      return
+    }
+    let d = describe(&self)
+    report(kind, severity: severity, at: event, page: page, state: d.state, message: d.message)
+  }
+
   /// `qemu`, or `actor #3` if unknown.
   public func actorName(_ index: Int32) -> String {
     Int(index) < actorNames.count ? actorNames[Int(index)] : "actor #\(index)"

@@ -198,12 +198,14 @@ extension EventStep {
     let mode = event.words.contains(.write) ? "write" : "read"
     let outcome = forEachFolio(&m, from: 0) { m, head, folio, _, part in
       for page in part.first..<part.end where isProtected(&m, page) {
-        m.report(.ioOnSecure, at: event, page: page, state: stateName(&m, page),
-          message: "device \(mode) by \(m.actorName(actor)) on \(protected) page \(hex(page)): \(explain(&m, folio, page))")
+        m.report(.ioOnSecure, at: event, page: page) { m in
+          (stateName(&m, page), "device \(mode) by \(m.actorName(actor)) on \(protected) page \(hex(page)): \(explain(&m, folio, page))")
+        }
       }
       if !m.memory.hasMarker(folio) {
-        m.report(.unprotectedIO, at: event, page: part.first, state: stateName(&m, part.first),
-          message: "device I/O on \(part) while folio \(hex(head)) holds no reference, pin, writeback or lock: nothing keeps a concurrent conversion out")
+        m.report(.unprotectedIO, at: event, page: part.first) { m in
+          (stateName(&m, part.first), "device I/O on \(part) while folio \(hex(head)) holds no reference, pin, writeback or lock: nothing keeps a concurrent conversion out")
+        }
       }
       return nil
     }

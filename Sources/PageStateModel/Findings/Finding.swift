@@ -65,6 +65,18 @@ public struct FindingLog: Sendable, Hashable {
     }
   }
 
+  /// Whether further findings are only counted (`storedLimit` are kept).
+  public var isFull: Bool { findings.count >= FindingLog.storedLimit }
+
+  /// Counts a finding that is not kept (`isFull`), as `add` would, without
+  /// building it.
+  public mutating func addDropped(_ kind: FindingKind, severity: Severity) {
+    precondition(isFull)
+    counts[kind.index] += 1
+    if worst == nil || severity > worst! { worst = severity }
+    dropped += 1
+  }
+
   public func count(_ kind: FindingKind) -> Int { counts[kind.index] }
 
   /// Whether any finding is of severity error or hang (`replay` exits 1).

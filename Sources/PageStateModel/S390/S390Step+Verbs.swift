@@ -61,8 +61,9 @@ extension S390Step {
       m.memory.entries[folio].flags.insert(.writeback)
       m.memory.hold(folio, actor: actor, kind: .writeback, count: 1, line: event.line, head: head)
       if !hook(&m, page: head, scope: .folio, asked: part) {
-        m.report(.bugOn, at: event, page: part.first, state: state(&m, part.first).name,
-          message: "arch_make_folio_accessible failed in __folio_start_writeback for folio \(hex(head)): VM_BUG_ON_FOLIO, too late to recover")
+        m.report(.bugOn, at: event, page: part.first) { m in
+          (state(&m, part.first).name, "arch_make_folio_accessible failed in __folio_start_writeback for folio \(hex(head)): VM_BUG_ON_FOLIO, too late to recover")
+        }
       }
       return nil
     }
@@ -80,10 +81,11 @@ extension S390Step {
         m.stats.add(.secureAccessFaults)
         if !hook(&m, page: page, scope: m.policy.hook, asked: PageRange(first: page, count: 1)) {
           let kernel = event.words.contains(.kernel)
-          m.report(kernel ? .bugOn : .hostSigsegv, at: event, page: page, state: state(&m, page).name,
-            message: kernel
+          m.report(kernel ? .bugOn : .hostSigsegv, at: event, page: page) { m in
+            (state(&m, page).name, kernel
               ? "kernel access to secure page \(hex(page)): do_secure_storage_access could not make it accessible and BUGs"
               : "user access to secure page \(hex(page)): do_secure_storage_access could not make it accessible, SIGSEGV")
+          }
         }
       }
       page += 1
@@ -97,8 +99,9 @@ extension S390Step {
     let scope = m.policy.track == .folio ? .folio : (event.scope ?? m.policy.hook)
     return forEachFolio(&m, from: 0) { m, head, folio, _, part in
       if !m.memory.holdsMarker(folio, actor: actor) {
-        m.report(.hookWithoutMarker, at: event, page: part.first, state: state(&m, part.first).name,
-          message: "\(m.actorName(actor)) calls the hook on \(part) holding no reference, pin, lock or writeback on folio \(hex(head)): nothing keeps an import out until its I/O starts")
+        m.report(.hookWithoutMarker, at: event, page: part.first) { m in
+          (state(&m, part.first).name, "\(m.actorName(actor)) calls the hook on \(part) holding no reference, pin, lock or writeback on folio \(hex(head)): nothing keeps an import out until its I/O starts")
+        }
       }
       if scope == .folio {
         _ = hook(&m, page: part.first, scope: .folio, asked: part)

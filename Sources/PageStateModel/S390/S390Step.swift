@@ -33,13 +33,15 @@ struct S390Step: EventStep {
   func reportSecure(_ m: inout Model, index i: Int, page: UInt64, why: Action) {
     let s = State.secure
     if !archBitSet(&m, index: i, page: page) {
-      m.report(.archBitLost, at: event, page: page, state: s.name,
-        message: "page \(hex(page)) became secure (\(why)) while PG_arch_1 is clear: the hook would skip it and let I/O through")
+      m.report(.archBitLost, at: event, page: page) { _ in
+        (s.name, "page \(hex(page)) became secure (\(why)) while PG_arch_1 is clear: the hook would skip it and let I/O through")
+      }
     }
     if !m.dmaWindows.isEmpty {
       for w in m.dmaWindows where w.pages.contains(page) {
-        m.report(.ioOnSecure, at: event, page: page, state: s.name,
-          message: "\(why) made page \(hex(page)) secure while a DMA \(w.write ? "write" : "read") by \(m.actorName(w.actor)) (started at line \(w.line)) is still in flight: the device touches guest-private memory")
+        m.report(.ioOnSecure, at: event, page: page) { m in
+          (s.name, "\(why) made page \(hex(page)) secure while a DMA \(w.write ? "write" : "read") by \(m.actorName(w.actor)) (started at line \(w.line)) is still in flight: the device touches guest-private memory")
+        }
       }
     }
   }
