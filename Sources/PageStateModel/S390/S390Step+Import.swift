@@ -8,7 +8,40 @@ extension S390Step {
   /// Returns nil when the page is secure, or the outcome that stops the event:
   /// a wait (KVM re-enters the guest, which faults again) or the guest's death.
   /// `index` is the page's flat index.
-  func importPage(_ m: inout Model, _ page: UInt64, index: Int, why: StaticString) -> Outcome? {
+  ///
+  /// The common case runs inline: a folio the import takes as it is (order
+  /// 0, or `large=allow`) that is not locked, not under writeback and holds
+  /// no extra references, with no injected failures. Its steps are those of
+  /// `importPageInFull`, with the page's bits written once. Anything else
+  /// goes to `importPageInFull`.
+  @inline(__always)
+  func importPage(_ m: inout Model, _ page: UInt64, index i: Int, why: StaticString) -> Outcome? {
+    let order = m.memory.entries[i].order
+    let head = i &- Int(page & ((UInt64(1) << order) &- 1))
+    let folio = m.memory.entries[head]
+    guard order == 0 || m.policy.large == .allow,
+      folio.flags.intersection([.locked, .writeback]).isEmpty, folio.extra == 0, m.injections.isEmpty
+    else {
+      return importPageInFull(&m, page, index: i, why: why)
+    }
+    // -ENXIO cleared, the bit set (step 5: before the UV call), then secure.
+    var bits = m.memory.entries[i].bits & ~(S390PV.unmapped | S390PV.stateMask) | State.secure.rawValue
+    if m.policy.track == .folio {
+      m.memory.entries[head].flags.insert(.archBit)
+    } else {
+      bits |= S390PV.archBit
+    }
+    m.memory.entries[i].bits = bits
+    m.stats.call(.import)
+    m.stats.add(.imports)
+    // `setState`'s findings: the bit is set, so only an open DMA window reports.
+    if !m.dmaWindows.isEmpty { reportSecure(&m, index: i, page: page, why: .ofPage(why, page)) }
+    return nil
+  }
+
+  /// Every step of `make_folio_secure` (see `importPage`).
+  @inline(never)
+  func importPageInFull(_ m: inout Model, _ page: UInt64, index: Int, why: StaticString) -> Outcome? {
     var i = index
     var f = m.memory.folio(of: page, index: i)
     if m.memory.entries[i].bits & S390PV.unmapped != 0 {
