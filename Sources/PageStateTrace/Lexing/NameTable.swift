@@ -1,20 +1,48 @@
 /// Interns names (actors, DMA ids, tags) straight from bytes: a lookup hashes
 /// the bytes and compares them in place, so the hot path creates no `String`.
 ///
-/// The bytes of all names live in one flat array (name k at
-/// `bytes[offsets[k]..<offsets[k + 1]]`), so a lookup touches no nested array
-/// and does no reference counting.
+/// A name of up to 16 bytes is also kept packed into two words: looking one
+/// up packs the bytes, hashes the two words and compares them, with no loop
+/// over the bytes of the candidate. Longer names are compared byte by byte
+/// against one flat array holding every name (name k at
+/// `bytes[offsets[k]..<offsets[k + 1]]`).
 struct NameTable {
   private(set) var names: [String] = []
   private var bytes: [UInt8] = []
   private var offsets: [Int] = [0]
+  /// Per name: its bytes packed little-endian (first 8, next 8) and its length.
+  private var packed: [(UInt64, UInt64, Int)] = []
   /// Open addressing: slot -> index + 1 (0 = empty).
   private var slots: [Int32] = Array(repeating: 0, count: 64)
 
   var count: Int { names.count }
 
+  /// (first 8 bytes, next 8 bytes, length) of a name of at most 16 bytes.
+  @inline(__always)
+  private static func pack(_ p: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64, Int) {
+    var a: UInt64 = 0
+    var b: UInt64 = 0
+    var i = 0
+    while i < p.count && i < 8 {
+      a |= UInt64(p[i]) << (8 * UInt64(i))
+      i += 1
+    }
+    while i < p.count {
+      b |= UInt64(p[i]) << (8 * UInt64(i - 8))
+      i += 1
+    }
+    return (a, b, p.count)
+  }
+
+  @inline(__always)
+  private static func hash(_ key: (UInt64, UInt64, Int)) -> Int {
+    let h = (key.0 &* 0x9E37_79B9_7F4A_7C15) ^ ((key.1 &+ UInt64(key.2)) &* 0xC2B2_AE3D_27D4_EB4F)
+    return Int(truncatingIfNeeded: h >> 32)
+  }
+
   @inline(__always)
   private static func hash(_ p: UnsafeBufferPointer<UInt8>) -> Int {
+    if p.count <= 16 { return hash(pack(p)) }
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
     for b in p {
       h = (h ^ UInt64(b)) &* 0x100_0000_01b3
@@ -25,6 +53,22 @@ struct NameTable {
   /// The index of `name`, or nil.
   func find(_ name: UnsafeBufferPointer<UInt8>) -> Int32? {
     let n = name.count
+    if n <= 16 {
+      let key = NameTable.pack(name)
+      return slots.withUnsafeBufferPointer { slots in
+        packed.withUnsafeBufferPointer { packed in
+          let mask = slots.count - 1
+          var i = NameTable.hash(key) & mask
+          while true {
+            let s = Int(slots[i])
+            if s == 0 { return nil }
+            let k = packed[s - 1]
+            if k.0 == key.0 && k.1 == key.1 && k.2 == key.2 { return Int32(s - 1) }
+            i = (i + 1) & mask
+          }
+        }
+      }
+    }
     return slots.withUnsafeBufferPointer { slots in
       offsets.withUnsafeBufferPointer { offsets in
         bytes.withUnsafeBufferPointer { bytes in
@@ -51,6 +95,8 @@ struct NameTable {
     let index = Int32(names.count)
     bytes.append(contentsOf: name)
     offsets.append(bytes.count)
+    // Names over 16 bytes never match a packed key: their length is > 16.
+    packed.append(name.count <= 16 ? NameTable.pack(name) : (0, 0, name.count))
     names.append(String(decoding: name, as: UTF8.self))
     if names.count * 2 > slots.count {
       slots = Array(repeating: 0, count: slots.count * 2)
