@@ -6,10 +6,16 @@ struct ActorState: Sendable {
   var name: String
   var kind: ActorKind
   var blocked: BlockedEvent? {
-    didSet { isBlocked = blocked != nil }
+    didSet {
+      isBlocked = blocked != nil
+      waitFolio = blocked?.wait.folio ?? PageRange(first: 0, count: 0)
+    }
   }
   /// `blocked != nil`, kept apart so the per-event check copies nothing.
   private(set) var isBlocked = false
+  /// The folio the blocked event waits on (empty when not blocked), for
+  /// `settle` to test without copying the blocked event.
+  private(set) var waitFolio = PageRange(first: 0, count: 0)
   /// Events queued behind the blocked one, in program order (`queue[queueHead...]`).
   var queue: [Event] = []
   var queueHead = 0

@@ -233,6 +233,16 @@ public struct Replay<A: Architecture>: Sendable {
         changed.removeAll(keepingCapacity: true)
         changedScratch = changed
       }
+      // Most changes wake nobody: look before copying the waiters.
+      var wakes = false
+      for w in waiters where actors[Int(w)].isBlocked {
+        let folio = actors[Int(w)].waitFolio
+        if changed.contains(where: { $0.overlaps(folio) }) {
+          wakes = true
+          break
+        }
+      }
+      if !wakes { continue }
       // The waiters of this pass, copied into spare storage rather than
       // shared: retries end waits, and removing from a shared `waiters`
       // would copy it each time.
@@ -246,7 +256,7 @@ public struct Replay<A: Architecture>: Sendable {
       for w in pass {
         let a = Int(w)
         guard actors[a].isBlocked else { continue }
-        let folio = actors[a].blocked!.wait.folio
+        let folio = actors[a].waitFolio
         guard changed.contains(where: { $0.overlaps(folio) }) else { continue }
         let b = actors[a].blocked!
         if try execute(b.event, from: b.resumeAt) {
