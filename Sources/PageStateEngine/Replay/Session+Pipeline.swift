@@ -115,23 +115,25 @@ extension Session {
   }
 }
 
-/// The replays of a `compare` or `check`, one thread each, all taking the
-/// same batches from a `BatchBroadcast`: no barrier between batches, so a
-/// slow policy never holds the others (or the reader) up by more than the
-/// batches in flight, and every core stays busy.
+/// The replays of a `compare` or `check`, run by one thread per core: each
+/// thread takes whichever replay is furthest behind and feeds it the next
+/// batch (a replay is fed by one thread at a time, batches in order). No
+/// barrier between batches, and no more runnable threads than cores, so a
+/// slow policy never holds the others up and the cores stay busy.
 struct ReplayWorkers {
   /// Batches in flight between the slowest replay and the reader.
   static let capacity = 8
 
   let broadcast: BatchBroadcast
   /// The replays and their errors, moved out of the session while the
-  /// threads own them (each thread touches only its own index).
+  /// threads own them (a replay is touched by one thread at a time).
   let replays: UnsafeMutableBufferPointer<any ReplayDriver>
   let errors: UnsafeMutableBufferPointer<TraceError?>
 
   init(session: inout Session) {
     let count = session.replays.count
-    broadcast = BatchBroadcast(consumers: count, capacity: ReplayWorkers.capacity)
+    let threads = max(1, min(count, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+    broadcast = BatchBroadcast(consumers: count, workers: threads, capacity: ReplayWorkers.capacity)
     replays = .allocate(capacity: count)
     _ = replays.initialize(from: session.replays)
     errors = .allocate(capacity: count)
@@ -139,23 +141,23 @@ struct ReplayWorkers {
     session.replays = []
     let stopsOnError: Bool
     if case .check = session.mode { stopsOnError = false } else { stopsOnError = true }
-    for i in 0..<count {
+    for _ in 0..<threads {
       nonisolated(unsafe) let (r, e, broadcast) = (replays, errors, broadcast)
       startThread {
-        while case .batch(let batch, let first, let firstOther) = broadcast.receive(i) {
-          guard e[i] == nil else { continue }
-          do {
-            try r[i].feed(batch, fromEvent: first, fromOther: firstOther)
-          } catch let error as TraceError {
-            e[i] = error
-            // The other replays still take every batch sent so far, so an
-            // earlier error of theirs is still found.
-            if stopsOnError { broadcast.stop() }
-          } catch {
-            continue
+        while let (i, item) = broadcast.claim() {
+          if case .batch(let batch, let first, let firstOther) = item, e[i] == nil {
+            do {
+              try r[i].feed(batch, fromEvent: first, fromOther: firstOther)
+            } catch let error as TraceError {
+              e[i] = error
+              // The other replays still take every batch sent so far, so an
+              // earlier error of theirs is still found.
+              if stopsOnError { broadcast.stop() }
+            } catch {}
           }
+          broadcast.done(i)
         }
-        broadcast.consumerFinished()
+        broadcast.workerFinished()
       }
     }
   }
@@ -168,7 +170,7 @@ struct ReplayWorkers {
   /// Ends the threads and gives the replays back to the session.
   func finish(session: inout Session) {
     _ = broadcast.send(.end)
-    broadcast.waitForConsumers()
+    broadcast.waitForWorkers()
     session.replays = Array(replays)
     session.errors = Array(errors)
     _ = replays.deinitialize()
@@ -178,8 +180,9 @@ struct ReplayWorkers {
   }
 }
 
-/// One producer, several consumers that each take every item in order. The
-/// producer waits while the slowest consumer is `capacity` items behind.
+/// One producer and several consumers that each take every item in order,
+/// served by a few worker threads. The producer waits while the slowest
+/// consumer is `capacity` items behind.
 final class BatchBroadcast: @unchecked Sendable {
   enum Item {
     case batch(StatementBatch, first: Int, firstOther: Int)
@@ -191,13 +194,20 @@ final class BatchBroadcast: @unchecked Sendable {
   private var base = 0
   /// Per consumer, the sequence number of the next item it takes.
   private var next: [Int]
+  /// Per consumer: a worker is feeding it / it has taken `.end`.
+  private var running: [Bool]
+  private var ended: [Bool]
   private var stopped = false
-  private var finished = 0
+  private let workers: Int
+  private var finishedWorkers = 0
   private let lock = NSConditionLike()
   private let capacity: Int
 
-  init(consumers: Int, capacity: Int) {
+  init(consumers: Int, workers: Int, capacity: Int) {
     next = Array(repeating: 0, count: consumers)
+    running = Array(repeating: false, count: consumers)
+    ended = Array(repeating: false, count: consumers)
+    self.workers = workers
     self.capacity = capacity
   }
 
@@ -214,21 +224,38 @@ final class BatchBroadcast: @unchecked Sendable {
     return accepted
   }
 
-  /// The next item for `consumer`, waiting for it.
-  func receive(_ consumer: Int) -> Item {
-    let item: Item = lock.withLock { wait in
-      while next[consumer] >= base + items.count { wait() }
-      let item = items[next[consumer] - base]
-      next[consumer] += 1
-      let low = next.min()!
-      if low > base {
-        items.removeFirst(low - base)
-        base = low
+  /// The consumer furthest behind that no worker is feeding and that has an
+  /// item waiting, with that item; nil once every consumer has taken `.end`.
+  func claim() -> (consumer: Int, item: Item)? {
+    lock.withLock { wait in
+      while true {
+        if !ended.contains(false) { return nil }
+        var pick = -1
+        for i in next.indices where !running[i] && !ended[i] && next[i] < base + items.count {
+          if pick < 0 || next[i] < next[pick] { pick = i }
+        }
+        if pick < 0 {
+          wait()
+          continue
+        }
+        let item = items[next[pick] - base]
+        next[pick] += 1
+        running[pick] = true
+        if case .end = item { ended[pick] = true }
+        let low = next.min()!
+        if low > base {
+          items.removeFirst(low - base)
+          base = low
+        }
+        return (pick, item)
       }
-      return item
     }
+  }
+
+  /// A worker finished feeding `consumer` its item.
+  func done(_ consumer: Int) {
+    lock.withLock { _ in running[consumer] = false }
     lock.signal()
-    return item
   }
 
   /// A model error ends the run: batches sent from now on are refused.
@@ -237,14 +264,14 @@ final class BatchBroadcast: @unchecked Sendable {
     lock.signal()
   }
 
-  func consumerFinished() {
-    lock.withLock { _ in finished += 1 }
+  func workerFinished() {
+    lock.withLock { _ in finishedWorkers += 1 }
     lock.signal()
   }
 
-  func waitForConsumers() {
+  func waitForWorkers() {
     lock.withLock { wait in
-      while finished < next.count { wait() }
+      while finishedWorkers < workers { wait() }
     }
   }
 }
