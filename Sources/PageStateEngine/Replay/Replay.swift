@@ -29,6 +29,9 @@ public struct Replay<A: Architecture>: Sendable {
   static var warmAhead: Int { 64 }
   /// Where the warming loads go, so the compiler keeps them.
   var warmSink: UInt32 = 0
+  /// Changes at the front of `model.memory.changes` that happened while
+  /// nobody waited (see `settle`).
+  var staleChanges = 0
   /// Spare storage for `settle`'s list of changed folios.
   var changedScratch: [PageRange] = []
   /// Spare storage for `settle`'s list of waiters to retry.
@@ -112,6 +115,7 @@ public struct Replay<A: Architecture>: Sendable {
     }
   }
 
+  @inline(__always)
   mutating func event(_ e: Event) throws(TraceError) {
     if boundedWaiters > 0 { try expire(before: e.time) }
     model.time = e.time
@@ -129,7 +133,19 @@ public struct Replay<A: Architecture>: Sendable {
       return
     }
     try execute(e, from: 0)
-    try settle()
+    if waiters.isEmpty {
+      // Nobody to wake: the changes are stale from now on. Clearing them
+      // after every event costs more than the rest of the event's engine
+      // work, so they are only marked stale and cleared in bulk (the
+      // timeline reads them after every event: a recording replay clears
+      // them at once).
+      if isRecording || model.memory.changes.count >= 1024 {
+        model.memory.changes.removeAll(keepingCapacity: true)
+      }
+      staleChanges = model.memory.changes.count
+    } else {
+      try settle()
+    }
   }
 
   func location(_ e: Event) -> SourceLocation {
@@ -219,6 +235,10 @@ public struct Replay<A: Architecture>: Sendable {
 
   /// Retries waiters on folios that changed, until nothing changes.
   mutating func settle() throws(TraceError) {
+    if staleChanges > 0 {
+      model.memory.changes.removeFirst(staleChanges)
+      staleChanges = 0
+    }
     while !model.memory.changes.isEmpty {
       if waiters.isEmpty {
         model.memory.changes.removeAll(keepingCapacity: true)

@@ -1,3 +1,5 @@
+import PageStateTrace
+
 extension Memory {
   /// Reads the state a coming event on `page` will touch, so that the cache
   /// misses of several events overlap instead of stalling one at a time.
@@ -7,7 +9,7 @@ extension Memory {
   /// engine calls this for the next few events of a batch at once; the loads
   /// are independent, so the processor has them in flight together. Returns a
   /// value derived from the loads so the compiler keeps them. O(1) per page.
-  @inline(__always)
+  @inlinable
   public func warm(_ page: UInt64, hint: inout Int) -> UInt32 {
     var b = hint < blocks.count ? blocks[hint] : blocks[0]
     if !(page >= b.pages.first && page < b.pages.end) {
