@@ -53,8 +53,12 @@ struct NameTable {
   /// The index of `name`, or nil.
   func find(_ name: UnsafeBufferPointer<UInt8>) -> Int32? {
     let n = name.count
-    if n <= 16 {
-      let key = NameTable.pack(name)
+    if n <= 16 { return find(packed: NameTable.pack(name)) }
+    return findLong(name)
+  }
+
+  /// The index of a name of at most 16 bytes given packed (`LineBytes.packed`).
+  func find(packed key: (UInt64, UInt64, Int)) -> Int32? {
       return slots.withUnsafeBufferPointer { slots in
         packed.withUnsafeBufferPointer { packed in
           let mask = slots.count - 1
@@ -68,7 +72,10 @@ struct NameTable {
           }
         }
       }
-    }
+  }
+
+  private func findLong(_ name: UnsafeBufferPointer<UInt8>) -> Int32? {
+    let n = name.count
     return slots.withUnsafeBufferPointer { slots in
       offsets.withUnsafeBufferPointer { offsets in
         bytes.withUnsafeBufferPointer { bytes in

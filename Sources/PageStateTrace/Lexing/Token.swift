@@ -33,6 +33,24 @@ struct LineBytes {
     return true
   }
 
+  /// A token of at most 16 bytes packed little-endian into two words, with
+  /// its length (as `VerbSyntax.pack` and `NameTable` pack names): whole
+  /// 8-byte loads where the line has the bytes, masked to the token.
+  @inline(__always)
+  func packed(_ t: Token) -> (UInt64, UInt64, Int) {
+    let n = t.length
+    guard n > 0, let p = bytes.baseAddress else { return (0, 0, 0) }
+    if t.start + 16 <= bytes.count {
+      let raw = UnsafeRawPointer(p + t.start)
+      let a = UInt64(littleEndian: raw.loadUnaligned(as: UInt64.self))
+      let b = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+      if n >= 16 { return (a, b, n) }
+      if n >= 8 { return (a, n == 8 ? 0 : b & (~0 >> (64 - 8 * UInt64(n - 8))), n) }
+      return (a & (~0 >> (64 - 8 * UInt64(n))), 0, n)
+    }
+    return VerbSyntax.pack(slice(t))
+  }
+
   /// Splits on spaces and tabs, stopping at `#`. Reuses `tokens`' storage.
   func tokenize(into tokens: inout TokenList) {
     tokens.removeAll()

@@ -53,7 +53,7 @@ public struct TraceReader {
     /// or two comparisons on the hot path.
     func verbSyntax(_ line: LineBytes, _ t: Token) -> VerbSyntax? {
       guard t.length > 0 && t.length <= 16 else { return nil }
-      let key = VerbSyntax.pack(line.slice(t))
+      let key = line.packed(t)
       return verbSlots.withUnsafeBufferPointer { slots in
         verbKeys.withUnsafeBufferPointer { keys in
           var slot = VerbSyntax.slot(of: key)
@@ -68,6 +68,9 @@ public struct TraceReader {
     }
   }
   let vocabulary = Vocabulary()
+  /// Whether `read(into:limit:)` tries `fastEvent` first (tests turn it off
+  /// to compare the two paths).
+  var usesFastPath = true
   /// The text of the `note` just parsed (see `Statement.note`).
   var noteText: String?
 
@@ -161,6 +164,10 @@ public struct TraceReader {
   }
 
   mutating func parseLine(_ line: LineBytes, into batch: inout StatementBatch) throws(TraceError) {
+    if let e = fastEvent(line) {
+      batch.events.append(e)
+      return
+    }
     line.tokenize(into: &tokens)
     guard !tokens.isEmpty else { return }
     if isEvent(line) {
