@@ -23,13 +23,32 @@ public func pagestateFuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) ->
   // The reader alone: every statement of the input, or its first error.
   var reader = TraceReader(fileName: "fuzz.trace", source: ByteSource(bytes: bytes))
   var declared: UInt64 = 0
+  var statements: [Statement] = []
+  var firstError: TraceError?
   do {
     while let s = try reader.next() {
       if case .memory(let d) = s { declared += d.pages.count }
+      statements.append(s)
     }
   } catch {
     check(error)
+    firstError = error
   }
+
+  // The batched reader (the replay's, with its fast path for common event
+  // lines) yields the same statements and the same error.
+  var batched = TraceReader(fileName: "fuzz.trace", source: ByteSource(bytes: bytes))
+  var batch = StatementBatch()
+  var fromBatches: [Statement] = []
+  var batchedError: TraceError?
+  do {
+    while try batched.read(into: &batch, limit: 3) { fromBatches += batch.statements }
+    fromBatches += batch.statements
+  } catch {
+    fromBatches += batch.statements
+    batchedError = error
+  }
+  precondition(fromBatches == statements && batchedError == firstError, "the batched reader differs from next(): \(String(describing: batchedError)) vs \(String(describing: firstError))")
   // A declaration within the limits (2^26 pages) is valid but costs about
   // 11 bytes per page and policy, and a second per replay under ASan: the
   // replays skip such inputs (the reader has checked them; the limits tests
