@@ -162,21 +162,6 @@ extension TraceReader {
   /// copies the whole reader first.)
   mutating func pageSet(_ line: LineBytes, _ t: Token) throws(TraceError) -> PageRange {
     let limit = Limits.pageNumberLimit
-    // The common case, one page `0x...` of at most 13 digits, in one pass;
-    // anything else (and every error) takes the general path below.
-    if t.length > 2 && t.length <= 15 && line[t.start] == 0x30 && line[t.start + 1] | 0x20 == 0x78 {
-      var value: UInt64 = 0
-      var i = t.start + 2
-      while i < t.end {
-        let c = line[i]
-        let lower = c | 0x20
-        let d: UInt8 = c &- 0x30 < 10 ? c &- 0x30 : lower &- 0x61 < 6 ? lower &- 0x61 &+ 10 : 0xFF
-        if d > 15 { break }
-        value = value &<< 4 | UInt64(d)
-        i += 1
-      }
-      if i == t.end && value < limit { return PageRange(first: value, count: 1) }
-    }
     var expected: String { "expected a page set (P, P..Q or P+N), found '\(line.text(t))'" }
     var i = t.start
     while i < t.end && line[i] != 0x2E && line[i] != 0x2B { i += 1 }
