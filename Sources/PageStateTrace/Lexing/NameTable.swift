@@ -17,23 +17,6 @@ struct NameTable {
 
   var count: Int { names.count }
 
-  /// (first 8 bytes, next 8 bytes, length) of a name of at most 16 bytes.
-  @inline(__always)
-  private static func pack(_ p: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64, Int) {
-    var a: UInt64 = 0
-    var b: UInt64 = 0
-    var i = 0
-    while i < p.count && i < 8 {
-      a |= UInt64(p[i]) << (8 * UInt64(i))
-      i += 1
-    }
-    while i < p.count {
-      b |= UInt64(p[i]) << (8 * UInt64(i - 8))
-      i += 1
-    }
-    return (a, b, p.count)
-  }
-
   @inline(__always)
   private static func hash(_ key: (UInt64, UInt64, Int)) -> Int {
     let h = (key.0 &* 0x9E37_79B9_7F4A_7C15) ^ ((key.1 &+ UInt64(key.2)) &* 0xC2B2_AE3D_27D4_EB4F)
@@ -42,7 +25,7 @@ struct NameTable {
 
   @inline(__always)
   private static func hash(_ p: UnsafeBufferPointer<UInt8>) -> Int {
-    if p.count <= 16 { return hash(pack(p)) }
+    if p.count <= 16 { return hash(LineBytes.pack(p)) }
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
     for b in p {
       h = (h ^ UInt64(b)) &* 0x100_0000_01b3
@@ -53,7 +36,7 @@ struct NameTable {
   /// The index of `name`, or nil.
   func find(_ name: UnsafeBufferPointer<UInt8>) -> Int32? {
     let n = name.count
-    if n <= 16 { return find(packed: NameTable.pack(name)) }
+    if n <= 16 { return find(packed: LineBytes.pack(name)) }
     return findLong(name)
   }
 
@@ -103,7 +86,7 @@ struct NameTable {
     bytes.append(contentsOf: name)
     offsets.append(bytes.count)
     // Names over 16 bytes never match a packed key: their length is > 16.
-    packed.append(name.count <= 16 ? NameTable.pack(name) : (0, 0, name.count))
+    packed.append(name.count <= 16 ? LineBytes.pack(name) : (0, 0, name.count))
     names.append(String(decoding: name, as: UTF8.self))
     if names.count * 2 > slots.count {
       slots = Array(repeating: 0, count: slots.count * 2)

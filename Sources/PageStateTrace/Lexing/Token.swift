@@ -33,8 +33,27 @@ struct LineBytes {
     return true
   }
 
-  /// A token of at most 16 bytes packed little-endian into two words, with
-  /// its length (as `VerbSyntax.pack` and `NameTable` pack names): whole
+  /// A name of up to 16 bytes as (first 8 bytes, next 8 bytes, length):
+  /// how verbs and interned names are compared without their bytes.
+  @inline(__always)
+  static func pack(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64, Int) {
+    guard let p = bytes.baseAddress else { return (0, 0, 0) }
+    let n = bytes.count
+    var a: UInt64 = 0
+    var b: UInt64 = 0
+    var i = 0
+    while i < n && i < 8 {
+      a |= UInt64(p[i]) << (8 * UInt64(i))
+      i += 1
+    }
+    while i < n && i < 16 {
+      b |= UInt64(p[i]) << (8 * UInt64(i - 8))
+      i += 1
+    }
+    return (a, b, n)
+  }
+
+  /// A token of at most 16 bytes packed as `pack` packs it: whole
   /// 8-byte loads where the line has the bytes, masked to the token.
   @inline(__always)
   func packed(_ t: Token) -> (UInt64, UInt64, Int) {
@@ -48,7 +67,7 @@ struct LineBytes {
       if n >= 8 { return (a, n == 8 ? 0 : b & (~0 >> (64 - 8 * UInt64(n - 8))), n) }
       return (a & (~0 >> (64 - 8 * UInt64(n))), 0, n)
     }
-    return VerbSyntax.pack(slice(t))
+    return LineBytes.pack(slice(t))
   }
 
   /// Splits on spaces and tabs, stopping at `#`. Reuses `tokens`' storage.

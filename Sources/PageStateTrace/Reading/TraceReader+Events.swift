@@ -251,27 +251,8 @@ extension TraceReader {
 }
 
 extension VerbSyntax {
-  /// A name of up to 16 bytes as (first 8 bytes, next 8 bytes, length).
-  @inline(__always)
-  static func pack(_ bytes: UnsafeBufferPointer<UInt8>) -> (UInt64, UInt64, Int) {
-    guard let p = bytes.baseAddress else { return (0, 0, 0) }
-    let n = bytes.count
-    var a: UInt64 = 0
-    var b: UInt64 = 0
-    var i = 0
-    while i < n && i < 8 {
-      a |= UInt64(p[i]) << (8 * UInt64(i))
-      i += 1
-    }
-    while i < n && i < 16 {
-      b |= UInt64(p[i]) << (8 * UInt64(i - 8))
-      i += 1
-    }
-    return (a, b, n)
-  }
-
   static let packedNames: [(UInt64, UInt64, Int)] = table.map { s in
-    Array(s.name.utf8).withUnsafeBufferPointer { pack($0) }
+    Array(s.name.utf8).withUnsafeBufferPointer { LineBytes.pack($0) }
   }
 
   /// The home slot of a packed name in `slots`.

@@ -37,9 +37,8 @@ public struct EventWords: OptionSet, Sendable, Hashable {
 
   /// The word spelt by `bytes`, without creating a `String`.
   static func lookup(_ bytes: UnsafeBufferPointer<UInt8>, in table: [(UInt64, Int, EventWords)] = packed) -> EventWords? {
-    guard bytes.count <= 8, let p = bytes.baseAddress else { return nil }
-    var key: UInt64 = 0
-    for i in 0..<bytes.count { key |= UInt64(p[i]) << (8 * UInt64(i)) }
+    guard bytes.count <= 8 else { return nil }
+    let key = LineBytes.pack(bytes).0
     for i in 0..<table.count where table[i].0 == key && table[i].1 == bytes.count {
       return table[i].2
     }
@@ -47,9 +46,7 @@ public struct EventWords: OptionSet, Sendable, Hashable {
   }
 
   static let packed: [(UInt64, Int, EventWords)] = spellings.map { word, name in
-    var key: UInt64 = 0
-    for (i, c) in name.utf8.enumerated() { key |= UInt64(c) << (8 * UInt64(i)) }
-    return (key, name.utf8.count, word)
+    (Array(name.utf8).withUnsafeBufferPointer { LineBytes.pack($0).0 }, name.utf8.count, word)
   }
 
   /// Every word with its spelling, in the order they are written back.
