@@ -261,4 +261,75 @@ import Testing
     #expect(hex(0) == "0x0")
     #expect(hex(0xDEAD) == "0xdead")
   }
+
+  // MARK: - Word-at-a-time helpers of the fast path
+
+  /// The leading hexadecimal digits of `bytes` and their value, a byte at a time.
+  static func referenceHex(_ bytes: [UInt8]) -> (UInt64, Int) {
+    var value: UInt64 = 0
+    var n = 0
+    for c in bytes {
+      let d: UInt8
+      switch c {
+      case 0x30...0x39: d = c - 0x30
+      case 0x41...0x46: d = c - 0x41 + 10
+      case 0x61...0x66: d = c - 0x61 + 10
+      default: return (value, n)
+      }
+      value = value << 4 | UInt64(d)
+      n += 1
+    }
+    return (value, n)
+  }
+
+  static func word(_ bytes: [UInt8]) -> UInt64 {
+    bytes.withUnsafeBufferPointer { LineBytes.pack($0).0 }
+  }
+
+  @Test(arguments: [
+    "1 write\n", "abcdef0+", "ABCDEF+9", "fffffff ", "0000000\n", "9+512 wr", "g", "", "1a2b3c4d", "12345678",
+    "7\u{19}", "\u{10}\u{11}\u{19}", "a\u{80}b", "é1", "1é", "FfGg", "@`/:", "0x12", "3#", "5\r\n",
+  ])
+  func hexDigitsMatchTheByteLoop(_ text: String) {
+    let bytes = Array((Array(text.utf8) + Array(repeating: 0x20, count: 8)).prefix(8))
+    let (value, count) = LineBytes.hexDigits(Self.word(bytes))
+    let (expectedValue, expectedCount) = Self.referenceHex(bytes)
+    #expect(count == expectedCount)
+    if count < 8 { #expect(value == expectedValue) }
+  }
+
+  @Test func hexDigitsOfEveryByteAtEveryPosition() {
+    // Each byte value at each of the eight positions, after a run of digits.
+    for position in 0..<8 {
+      for c in 0...255 {
+        var bytes = Array("9aF05bC1".utf8)
+        bytes[position] = UInt8(c)
+        let (value, count) = LineBytes.hexDigits(Self.word(bytes))
+        let (expectedValue, expectedCount) = Self.referenceHex(bytes)
+        #expect(count == expectedCount, "byte \(c) at \(position)")
+        if count < 8 { #expect(value == expectedValue, "byte \(c) at \(position)") }
+      }
+    }
+  }
+
+  @Test func delimiterAndByteBitsFindTheFirstMatch() {
+    for position in 0..<8 {
+      for c in 0...255 {
+        var bytes = Array("vcpu0:to".utf8)
+        bytes[position] = UInt8(c)
+        let w = Self.word(bytes)
+        let firstDelimiter = bytes.firstIndex { $0 < 0x24 } ?? 8
+        let firstColon = bytes.firstIndex(of: 0x3A) ?? 8
+        let d = LineBytes.delimiterBits(w)
+        #expect((d == 0 ? 8 : d.trailingZeroBitCount >> 3) == firstDelimiter, "byte \(c) at \(position)")
+        let k = LineBytes.bits(of: 0x3A, in: w)
+        #expect((k == 0 ? 8 : k.trailingZeroBitCount >> 3) == firstColon, "byte \(c) at \(position)")
+      }
+    }
+    #expect(LineBytes.low(0x1122_3344_5566_7788, bytes: 3) == 0x66_7788)
+    #expect(LineBytes.low(0x1122_3344_5566_7788, bytes: 8) == 0x1122_3344_5566_7788)
+    #expect(LineBytes.low(0x1122_3344_5566_7788, bytes: 0) == 0)
+    #expect(LineBytes.packedID == Self.word(Array("id".utf8)))
+    #expect(LineBytes.packedVia == Self.word(Array("via".utf8)))
+  }
 }

@@ -53,6 +53,57 @@ struct LineBytes {
     return (a, b, n)
   }
 
+  /// Bit 7 set in the lowest byte of `w` (little-endian) below 0x24, the
+  /// bytes that end a token (blank, newline, CR, '#', '"', '!', control
+  /// bytes); other bits may be set above it, so only the lowest one counts.
+  @inline(__always)
+  static func delimiterBits(_ w: UInt64) -> UInt64 {
+    (w &- 0x2424_2424_2424_2424) & ~w & 0x8080_8080_8080_8080
+  }
+
+  /// Bit 7 set in the lowest byte of `w` equal to `byte` (only the lowest
+  /// set bit counts, as in `delimiterBits`).
+  @inline(__always)
+  static func bits(of byte: UInt8, in w: UInt64) -> UInt64 {
+    let x = w ^ (UInt64(byte) &* 0x0101_0101_0101_0101)
+    return (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+  }
+
+  /// The lowest `n` bytes of `w` (0-8), the rest zero.
+  @inline(__always)
+  static func low(_ w: UInt64, bytes n: Int) -> UInt64 {
+    n >= 8 ? w : w & ((1 &<< (8 &* UInt64(n))) &- 1)
+  }
+
+  /// The leading hexadecimal digits of eight bytes (little-endian, first
+  /// byte first) and their value, without a loop: the digits (0-8) are
+  /// found by range tests on every byte at once, and their nibbles gathered
+  /// by three shift-and-mask steps. The value is only meaningful for fewer
+  /// than eight digits.
+  @inline(__always)
+  static func hexDigits(_ w: UInt64) -> (value: UInt64, count: Int) {
+    let ones: UInt64 = 0x0101_0101_0101_0101
+    let high: UInt64 = 0x8080_8080_8080_8080
+    // Bytes with bit 7 clear, as 7-bit values (so that adding stays in the byte).
+    let x = w & 0x7F7F_7F7F_7F7F_7F7F
+    let lower = x | 0x2020_2020_2020_2020
+    let digit = (x &+ 0x50 &* ones) & ~(x &+ 0x46 &* ones)  // 0x30...0x39
+    let letter = (lower &+ 0x1F &* ones) & ~(lower &+ 0x19 &* ones)  // a...f, A...F
+    let isHex = (digit | letter) & ~w & high
+    let count = (~isHex & high).trailingZeroBitCount >> 3
+    guard count > 0 && count < 8 else { return (0, count) }
+    var v = (lower & 0x0F0F_0F0F_0F0F_0F0F) &+ 9 &* ((lower >> 6) & ones)
+    v = v.byteSwapped >> (8 &* UInt64(8 - count))  // the last digit in the lowest byte
+    v = (v | (v >> 4)) & 0x00FF_00FF_00FF_00FF
+    v = (v | (v >> 8)) & 0x0000_FFFF_0000_FFFF
+    v = (v | (v >> 16)) & 0xFFFF_FFFF
+    return (v, count)
+  }
+
+  /// `id` and `via` packed as `pack` packs them.
+  static let packedID: UInt64 = 0x6469
+  static let packedVia: UInt64 = 0x61_6976
+
   /// A token of at most 16 bytes packed as `pack` packs it: whole
   /// 8-byte loads where the line has the bytes, masked to the token.
   @inline(__always)

@@ -48,13 +48,53 @@ public struct TraceReader {
     let verbSlots = VerbSyntax.slots
     let wordKeys = EventWords.packed
 
+    /// The bare words, by the slot `wordSlot` gives their packed spelling.
+    let wordSlots: [(UInt64, EventWords)]
+    /// The multiplier of `wordSlot`, chosen so that no two words share a slot.
+    let wordMultiplier: UInt64
+    /// A hexadecimal digit's value by its byte, or 0xFF.
+    let hexDigits: [UInt8] = (0..<256).map { c in
+      switch UInt8(c) {
+      case 0x30...0x39: return UInt8(c) - 0x30
+      case 0x41...0x46: return UInt8(c) - 0x41 + 10
+      case 0x61...0x66: return UInt8(c) - 0x61 + 10
+      default: return 0xFF
+      }
+    }
+
+    init() {
+      // Multiply-shift into 32 slots; try odd multipliers until the words
+      // fall in distinct slots.
+      var multiplier: UInt64 = 0x9E37_79B9_7F4A_7C15
+      while true {
+        var slots = [(UInt64, EventWords)](repeating: (0, []), count: 32)
+        var clash = false
+        for (key, _, word) in EventWords.packed {
+          let slot = Int(truncatingIfNeeded: (key &* multiplier) >> 59)
+          if slots[slot].0 != 0 { clash = true }
+          slots[slot] = (key, word)
+        }
+        if !clash {
+          wordSlots = slots
+          wordMultiplier = multiplier
+          return
+        }
+        multiplier = multiplier &+ 0x2_0000_0002
+      }
+    }
+
     /// Finds a verb by its token, packed into two words and hashed into a
     /// small open-addressing table: no `String`, no reference counting, one
     /// or two comparisons on the hot path.
     func verbSyntax(_ line: LineBytes, _ t: Token) -> VerbSyntax? {
       guard t.length > 0 && t.length <= 16 else { return nil }
-      let key = line.packed(t)
-      return verbSlots.withUnsafeBufferPointer { slots in
+      return verbSyntax(packed: line.packed(t))
+    }
+
+    /// A verb by its spelling packed as `LineBytes.pack` packs it.
+    @inline(__always)
+    func verbSyntax(packed key: (UInt64, UInt64, Int)) -> VerbSyntax? {
+      verbSlots.withUnsafeBufferPointer { slots in
         verbKeys.withUnsafeBufferPointer { keys in
           var slot = VerbSyntax.slot(of: key)
           while true {
@@ -66,10 +106,18 @@ public struct TraceReader {
         }
       }
     }
+
+    /// A bare word by its spelling (1-8 bytes, none of them zero) packed
+    /// into one word: one multiplication and one comparison.
+    @inline(__always)
+    func word(packed key: UInt64) -> EventWords? {
+      let entry = wordSlots[Int(truncatingIfNeeded: (key &* wordMultiplier) >> 59)]
+      return entry.0 == key ? entry.1 : nil
+    }
   }
   let vocabulary = Vocabulary()
-  /// Whether `read(into:limit:)` tries `fastEvent` first (tests turn it off
-  /// to compare the two paths).
+  /// Whether `read(into:limit:)` tries `fastEvents` first (tests turn it
+  /// off to compare the two paths).
   var usesFastPath = true
   /// The text of the `note` just parsed (see `Statement.note`).
   var noteText: String?
@@ -143,6 +191,8 @@ public struct TraceReader {
       try source.buffer.withUnsafeBufferPointer { (all) throws(TraceError) in
         guard let base = all.baseAddress else { return }
         while batch.events.count < limit && start < end {
+          start = fastEvents(base, from: start, to: end, into: &batch.events, limit: limit)
+          guard batch.events.count < limit && start < end else { return }
           guard let hit = memchr(base + start, 0x0A, end - start) else { return }
           let newline = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
           try checkLength(newline - start)
@@ -164,10 +214,6 @@ public struct TraceReader {
   }
 
   mutating func parseLine(_ line: LineBytes, into batch: inout StatementBatch) throws(TraceError) {
-    if let e = fastEvent(line) {
-      batch.events.append(e)
-      return
-    }
     line.tokenize(into: &tokens)
     guard !tokens.isEmpty else { return }
     if isEvent(line) {
