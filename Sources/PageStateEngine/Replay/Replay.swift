@@ -165,14 +165,12 @@ public struct Replay<A: Architecture>: Sendable {
     switch outcome {
     case .done:
       if actors[a].isBlocked {
-        endWait(a, actors[a].blocked!, at: model.time)
+        endWait(a, at: model.time)
       }
       return true
     case .blocked(let wait, let resumeAt):
-      if actors[a].isBlocked, var b = actors[a].blocked, b.event.line == e.line {
-        b.wait = wait
-        b.resumeAt = resumeAt
-        actors[a].blocked = b
+      if actors[a].isBlocked && actors[a].blockedEvent.line == e.line {
+        actors[a].waitAgain(wait, resumeAt: resumeAt)
       } else {
         model.stats.add(.waits)
         var deadline: UInt64?
@@ -181,13 +179,13 @@ public struct Replay<A: Architecture>: Sendable {
           boundedWaiters += 1
         }
         sequence += 1
-        actors[a].blocked = BlockedEvent(event: e, resumeAt: resumeAt, wait: wait, since: model.time, deadline: deadline, sequence: sequence)
+        actors[a].block(e, resumeAt: resumeAt, wait: wait, since: model.time, deadline: deadline, sequence: sequence)
         waiters.append(Int32(a))
         if isRecording { recorder!.waitBegan(actor: e.actor, line: e.line, wait: wait, at: model.time) }
       }
       return false
     case .killGuest:
-      if actors[a].isBlocked { endWait(a, actors[a].blocked!, at: model.time) }
+      if actors[a].isBlocked { endWait(a, at: model.time) }
       killGuest()
       return true
     case .failed(let message):
@@ -196,13 +194,14 @@ public struct Replay<A: Architecture>: Sendable {
   }
 
   /// Ends a wait that was satisfied or given up at `time`.
-  mutating func endWait(_ a: Int, _ b: BlockedEvent, at time: UInt64) {
-    let waited = time &- b.since
+  mutating func endWait(_ a: Int, at time: UInt64) {
+    let waited = time &- actors[a].since
     model.stats.add(.waitTime, waited)
     if waited > model.stats[.maxWait] { model.stats[.maxWait] = waited }
-    if b.deadline != nil { boundedWaiters -= 1 }
-    actors[a].blocked = nil
-    waiters.removeAll { $0 == Int32(a) }
+    if actors[a].deadline != nil { boundedWaiters -= 1 }
+    actors[a].unblock()
+    // An actor is in `waiters` once, while it waits.
+    if let i = waiters.firstIndex(of: Int32(a)) { waiters.remove(at: i) }
     if isRecording { recorder!.waitEnded(actor: Int32(a), at: time) }
   }
 
@@ -210,7 +209,7 @@ public struct Replay<A: Architecture>: Sendable {
   mutating func killGuest() {
     guestKilled = true
     for a in actors.indices where actors[a].kind == .guest {
-      if let b = actors[a].blocked { endWait(a, b, at: model.time) }
+      if actors[a].isBlocked { endWait(a, at: model.time) }
       actors[a].dropQueue()
     }
   }
@@ -278,10 +277,9 @@ public struct Replay<A: Architecture>: Sendable {
         guard actors[a].isBlocked else { continue }
         let folio = actors[a].waitFolio
         guard changed.contains(where: { $0.overlaps(folio) }) else { continue }
-        let b = actors[a].blocked!
-        if try execute(b.event, from: b.resumeAt) {
+        if try execute(actors[a].blockedEvent, from: actors[a].resumeAt) {
           // A successful retry is itself a change that lets the others retry.
-          model.memory.changes.append(b.wait.folio)
+          model.memory.changes.append(folio)
           try runQueue(a)
         }
       }
@@ -293,9 +291,11 @@ public struct Replay<A: Architecture>: Sendable {
     while boundedWaiters > 0 {
       var pick: (actor: Int, deadline: UInt64, sequence: Int)?
       for w in waiters {
-        guard let b = actors[Int(w)].blocked, let d = b.deadline, d < time else { continue }
-        if pick == nil || (d, b.sequence) < (pick!.deadline, pick!.sequence) {
-          pick = (Int(w), d, b.sequence)
+        let a = Int(w)
+        guard actors[a].isBlocked, let d = actors[a].deadline, d < time else { continue }
+        let sequence = actors[a].sequence
+        if pick == nil || (d, sequence) < (pick!.deadline, pick!.sequence) {
+          pick = (a, d, sequence)
         }
       }
       guard let (a, deadline, _) = pick else { return }
@@ -305,7 +305,7 @@ public struct Replay<A: Architecture>: Sendable {
       model.report(
         .conversionFailed, at: b.event, page: b.wait.page, state: A.stateName(of: b.wait.page, in: &model),
         message: "\(b.wait.what) gave up after \(formatDuration(bound)) (wait=bounded:\(formatDuration(bound))) waiting for \(describe(b.wait.condition)) of folio \(hex(b.wait.folio.first)): -EBUSY, as shmem_wait_for_pins does")
-      endWait(a, b, at: deadline)
+      endWait(a, at: deadline)
       try runQueue(a)
       try settle()
     }

@@ -177,6 +177,7 @@ public struct VerbSyntax: Sendable {
   }
 
   /// Whether an actor of `kind` may use this verb.
+  @inline(__always)
   public func allows(_ kind: ActorKind) -> Bool {
     switch requirement {
     case .any: return true
