@@ -142,7 +142,8 @@ struct ReplayWorkers {
     let stopsOnError: Bool
     if case .check = session.mode { stopsOnError = false } else { stopsOnError = true }
     for _ in 0..<threads {
-      nonisolated(unsafe) let (r, e, broadcast) = (replays, errors, broadcast)
+      nonisolated(unsafe) let (r, e) = (replays, errors)
+      let broadcast = broadcast
       startThread {
         while let (i, item) = broadcast.claim() {
           if case .batch(let batch, let first, let firstOther) = item, e[i] == nil {

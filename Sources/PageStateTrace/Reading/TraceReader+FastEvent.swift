@@ -63,10 +63,8 @@ extension TraceReader {
       c = 8 + stopB.trailingZeroBitCount >> 3
     }
     guard c > 0, p[s + c] == 0x3A, isBlank(p[s + c + 1]) else { return -1 }
-    let actorKey = c <= 8 ? (LineBytes.low(a, bytes: c), UInt64(0), c) : (a, LineBytes.low(b, bytes: c - 8), c)
-    guard let actor = actors.find(packed: actorKey), actorKindDecided[Int(actor)] else { return -1 }
 
-    // The verb (1-16 bytes).
+    // The verb (1-15 bytes).
     var v = s + c + 2
     while v < end && isBlank(p[v]) { v += 1 }
     guard v + 16 <= end else { return -1 }
@@ -82,10 +80,32 @@ extension TraceReader {
       length = 8 + stopVB.trailingZeroBitCount >> 3
     }
     guard length > 0, endsToken(p[v + length]) else { return -1 }
-    let verbKey = length <= 8 ? (LineBytes.low(va, bytes: length), UInt64(0), length) : (va, LineBytes.low(vb, bytes: length - 8), length)
-    guard let syntax = vocabulary.verbSyntax(packed: verbKey),
-      syntax.verb != .note, syntax.architectures.contains(archBit), syntax.allows(actorKinds[Int(actor)])
-    else { return -1 }
+
+    // The actor and the verb: from the line's first bytes when a line
+    // started with the same ones (`vcpu0: touch`), else looked up and
+    // checked, and remembered if they fit in 16 bytes.
+    let actor: Int32
+    let syntax: VerbSyntax
+    let prefix = v + length - s
+    let prefixA = prefix >= 8 ? a : LineBytes.low(a, bytes: prefix)
+    let prefixB = prefix > 8 ? LineBytes.low(b, bytes: prefix - 8) : 0
+    let slot = TraceReader.prefixSlot(prefixA, prefixB)
+    if prefix <= 16, prefixes[slot].a == prefixA, prefixes[slot].b == prefixB, prefixes[slot].actor >= 0 {
+      actor = prefixes[slot].actor
+      syntax = vocabulary.verbTable[Int(prefixes[slot].verb)]
+    } else {
+      let actorKey = c <= 8 ? (LineBytes.low(a, bytes: c), UInt64(0), c) : (a, LineBytes.low(b, bytes: c - 8), c)
+      let verbKey = length <= 8 ? (LineBytes.low(va, bytes: length), UInt64(0), length) : (va, LineBytes.low(vb, bytes: length - 8), length)
+      guard let found = actors.find(packed: actorKey), actorKindDecided[Int(found)],
+        let verb = vocabulary.verbSyntax(packed: verbKey),
+        verb.verb != .note, verb.architectures.contains(archBit), verb.allows(actorKinds[Int(found)])
+      else { return -1 }
+      // What was checked stays true: an actor's kind, once decided, and
+      // the architecture never change.
+      if prefix <= 16 { prefixes[slot] = LinePrefix(a: prefixA, b: prefixB, actor: found, verb: verb.verb.rawValue) }
+      actor = found
+      syntax = verb
+    }
     let (time, overflow) = lastTime.addingReportingOverflow(1_000)
     guard !overflow else { return -1 }
     var first: UInt64 = 0
@@ -216,5 +236,27 @@ extension TraceReader {
     event.via = via
     events.append(event)
     return i + 1
+  }
+}
+
+/// The first bytes of an event line, through its verb, and the actor and
+/// verb they name, already checked (`TraceReader.fastEvent`).
+struct LinePrefix {
+  var a: UInt64 = 0
+  var b: UInt64 = 0
+  /// The actor's index, or -1 for an empty slot.
+  var actor: Int32 = -1
+  /// The verb's `rawValue`.
+  var verb: UInt8 = 0
+}
+
+extension TraceReader {
+  /// Slots of `prefixes`: a power of two.
+  static let prefixSlots = 64
+
+  /// The slot of a line prefix packed into two words.
+  @inline(__always)
+  static func prefixSlot(_ a: UInt64, _ b: UInt64) -> Int {
+    Int(truncatingIfNeeded: ((a &* 0x9E37_79B9_7F4A_7C15) ^ (b &* 0xC2B2_AE3D_27D4_EB4F)) >> 58)
   }
 }

@@ -119,6 +119,8 @@ public struct TraceReader {
   /// Whether `read(into:limit:)` tries `fastEvents` first (tests turn it
   /// off to compare the two paths).
   var usesFastPath = true
+  /// Line prefixes seen by the fast path, by `prefixSlot` (direct-mapped).
+  var prefixes = [LinePrefix](repeating: LinePrefix(), count: TraceReader.prefixSlots)
   /// The text of the `note` just parsed (see `Statement.note`).
   var noteText: String?
 
