@@ -41,16 +41,18 @@ func exitFlushing(_ status: Int32) -> Never {
 let usage = """
   usage: pagestate [demo]
          pagestate replay FILE [--policy P] [--set knob=value]... [--format text|json|sarif]
-                [--timeline OUT.svg] [--perfetto OUT.json] [--quiet]
+                [--timeline OUT.svg] [--perfetto OUT.json] [--quiet] [--threads N]
          pagestate compare FILE [--policies P1,P2,...] [--set knob=value]... [--format text|json|sarif] [--all]
-                [--timeline OUT.svg] [--perfetto OUT.json] [--quiet]
+                [--timeline OUT.svg] [--perfetto OUT.json] [--quiet] [--threads N]
          pagestate check FILE_OR_DIR... [--format text|sarif] [--quiet]
          pagestate explain KIND
          pagestate explore FILE [--policy P] [--set knob=value]... [--max-states N] [--output CEX.trace]
          pagestate generate WORKLOAD [--pages N] [--events N] [--seed S] [--arch A] [--folio-order K]
   FILE may be - for standard input. Presets: page, folio, split, refuse.
   --quiet: replay/compare print nothing (exit status only), check prints only
-  failures and the closing line. Colour when standard output is a terminal and
+  failures and the closing line. --threads N: at most N threads replay (default:
+  one per core; 1 runs everything in one thread, for sweeps that start many
+  processes at once). Colour when standard output is a terminal and
   NO_COLOR is unset; a progress line on standard error when it is a terminal.
 
   """
@@ -75,6 +77,8 @@ struct Options {
   var timeline: String?
   var perfetto: String?
   var quiet = false
+  /// `--threads N`: nil for one per core.
+  var threads: Int?
 }
 
 /// Colour on standard output: a terminal, and NO_COLOR unset or empty (no-color.org).
@@ -119,6 +123,10 @@ func parseOptions(_ args: ArraySlice<String>) -> Options {
     case "--quiet", "-q": o.quiet = true
     case "--timeline": o.timeline = value(a)
     case "--perfetto": o.perfetto = value(a)
+    case "--threads":
+      let v = value(a)
+      guard let n = Int(v), n >= 1, n <= 1024 else { usageError("--threads takes a number of threads from 1 to 1024, found '\(v)'") }
+      o.threads = n
     case "-": o.positional.append(a)
     default:
       if a.hasPrefix("-") { usageError("unknown option '\(a)'") }
@@ -169,7 +177,7 @@ func runReplay(_ o: Options, compare: Bool) -> Int32 {
     // The pipelined session: the reader on its own thread, the policies side by side.
     (_, results) = try Session.runPipelined(
       fileName: name, source: open(path), mode: mode, overrides: o.sets, recordsTimeline: o.timeline != nil || o.perfetto != nil,
-      progress: tick)
+      threads: o.threads, progress: tick)
   } catch {
     if error.location.file == Session.commandLine {
       usageError(error.message)

@@ -32,6 +32,8 @@ struct PipelineTests {
     let (_, a) = try Session.run(fileName: path, source: ByteSource(bytes: bytes), mode: .compare(Policy.presetNames))
     let (_, b) = try Session.runPipelined(fileName: path, source: ByteSource(bytes: bytes), mode: .compare(Policy.presetNames))
     same(a, b)
+    let (_, c) = try Session.runPipelined(fileName: path, source: ByteSource(bytes: bytes), mode: .compare(Policy.presetNames), threads: 1)
+    same(a, c)
   }
 
   @Test("a long trace across many batches, one policy and four")
@@ -50,9 +52,11 @@ struct PipelineTests {
     text += "expect clean\n"
     for mode in [Session.Mode.replay(preset: "folio"), .compare(Policy.presetNames)] {
       let (sa, a) = try Session.run(fileName: "t", source: ByteSource(string: text), mode: mode)
-      let (sb, b) = try Session.runPipelined(fileName: "t", source: ByteSource(string: text), mode: mode)
-      same(a, b)
-      #expect(sa.expectations == sb.expectations)
+      for threads in [nil, 1, 2] {
+        let (sb, b) = try Session.runPipelined(fileName: "t", source: ByteSource(string: text), mode: mode, threads: threads)
+        same(a, b)
+        #expect(sa.expectations == sb.expectations)
+      }
     }
   }
 
@@ -67,6 +71,9 @@ struct PipelineTests {
       do { _ = try Session.runPipelined(fileName: "t", source: ByteSource(string: text), mode: .compare(Policy.presetNames)) } catch { b = error }
       #expect(a != nil)
       #expect(a == b)
+      var c: TraceError?
+      do { _ = try Session.runPipelined(fileName: "t", source: ByteSource(string: text), mode: .compare(Policy.presetNames), threads: 1) } catch { c = error }
+      #expect(a == c)
     }
   }
 }

@@ -342,16 +342,18 @@ struct PropertyTests {
     }
   }
 
-  @Test("the pipelined session equals the sequential one, for replay, compare and check")
+  @Test("the pipelined session equals the sequential one, for replay, compare and check, on one thread or several")
   func pipelinedEqualsSequential() {
     for seed in propertySeeds(25) {
       let (_, text) = RandomTrace.make(seed: seed, events: 60)
       for mode in [Session.Mode.replay(preset: nil), .compare(Policy.presetNames), .check] {
         let a = RunOutcome { () throws(TraceError) in try Session.run(fileName: "random.trace", source: ByteSource(string: text), mode: mode).1 }
-        let b = RunOutcome { () throws(TraceError) in
-          try Session.runPipelined(fileName: "random.trace", source: ByteSource(string: text), mode: mode).1
+        for threads in [nil, 1] {
+          let b = RunOutcome { () throws(TraceError) in
+            try Session.runPipelined(fileName: "random.trace", source: ByteSource(string: text), mode: mode, threads: threads).1
+          }
+          #expect(a == b, "seed \(seed), \(mode), threads \(String(describing: threads))")
         }
-        #expect(a == b, "seed \(seed), \(mode)")
       }
     }
   }

@@ -248,6 +248,19 @@ struct EndToEndTests {
     #expect((top["results"] as? [Any])?.count == 2)
   }
 
+  @Test("compare --threads 1 and --threads 3 print what the default prints", arguments: ["1", "3"])
+  func threads(_ n: String) throws {
+    let trace = try Tool.temporaryTrace(
+      (try Tool.run(["generate", "mixed", "--pages", "4092", "--events", "40000", "--seed", "5"])).stdout, name: "threads-\(n).trace")
+    let base = try Tool.run(["compare", trace, "--format", "json"])
+    let threaded = try Tool.run(["compare", trace, "--format", "json", "--threads", n])
+    #expect(base.status == threaded.status, "\(threaded)")
+    #expect(!base.stdout.isEmpty)
+    #expect(base.stdout == threaded.stdout)
+    let replay = try Tool.run(["replay", trace, "--threads", n])
+    #expect(replay.stdout == (try Tool.run(["replay", trace])).stdout)
+  }
+
   // (g)
   @Test("check reports a false expectation: FAIL, 0 passed, 1 failed, exit 1")
   func checkFalseExpectation() throws {
@@ -302,6 +315,8 @@ struct EndToEndTests {
       (["replay"], "replay takes one FILE"),
       (["replay", Tool.s01, Tool.s01], "replay takes one FILE"),
       (["check"], "check takes at least one FILE_OR_DIR"),
+      (["compare", Tool.s01, "--threads", "0"], "--threads takes a number of threads from 1 to 1024, found '0'"),
+      (["replay", Tool.s01, "--threads", "two"], "--threads takes a number of threads from 1 to 1024, found 'two'"),
     ])
   func usageError(_ arguments: [String], _ message: String) throws {
     let r = try Tool.run(arguments)

@@ -17,12 +17,40 @@ extension Session {
   /// replays, and `compare`'s policies use the other cores. Results are the
   /// same as `run`'s whatever the scheduling: each replay sees the same
   /// statements in the same order, and the first error in file order wins.
+  ///
+  /// `threads` caps the threads the replays use (nil: one per core). With
+  /// 1, everything runs on the calling thread, batch by batch: for sweeps
+  /// that run many processes at once, and to measure the work a run does
+  /// apart from how it is spread over cores.
   public static func runPipelined(
     fileName: String, source: ByteSource, mode: Mode, overrides: [(key: String, value: String)] = [],
-    recordsTimeline: Bool = false, progress: ((Int) -> Void)? = nil
+    recordsTimeline: Bool = false, threads: Int? = nil, progress: ((Int) -> Void)? = nil
   ) throws(TraceError) -> (Session, [ReplayResult]) {
-    let channel = BatchChannel(capacity: batchesInFlight)
-    nonisolated(unsafe) let reader = TraceReader(fileName: fileName, source: source)
+    var session = Session(fileName: fileName, mode: mode, overrides: overrides)
+    session.recordsTimeline = recordsTimeline
+    let parseError: TraceError?
+    if threads == 1 {
+      parseError = try session.readInline(TraceReader(fileName: fileName, source: source), progress: progress)
+    } else {
+      parseError = try session.readOnThread(TraceReader(fileName: fileName, source: source), threads: threads, progress: progress)
+    }
+    if case .check = mode {} else if let first = session.errors.compactMap({ $0 }).min(by: { $0.location.line < $1.location.line }) {
+      // Outside `check` the first model error (in file order) stops the run;
+      // every model error comes before a parse error (nothing after it was read).
+      throw first
+    }
+    if let parseError { throw parseError }
+    let results = try session.finish()
+    return (session, results)
+  }
+
+  /// The reader on a thread of its own, the replays fed by `ReplayWorkers`
+  /// (or on this thread, for one replay). Returns the parse error, if any.
+  mutating func readOnThread(_ reader: TraceReader, threads: Int?, progress: ((Int) -> Void)?) throws(TraceError) -> TraceError? {
+    let channel = BatchChannel(capacity: Session.batchesInFlight)
+    let fileName = reader.fileName
+    nonisolated(unsafe) let reader = reader
+    let batchSize = Session.batchSize
     startThread {
       var reader = reader
       var batch = StatementBatch(reservingCapacity: batchSize)
@@ -40,40 +68,70 @@ extension Session {
         channel.send(.failed(TraceError(SourceLocation(file: fileName, line: 0, column: 0), "\(error)")))
       }
     }
-    var session = Session(fileName: fileName, mode: mode, overrides: overrides)
-    session.recordsTimeline = recordsTimeline
     defer { channel.drain() }
     var workers: ReplayWorkers?
+    defer { if let workers { workers.finish(session: &self) } }
     var batches = 0
-    var parseError: TraceError?
-    reading: while true {
+    while true {
       switch channel.receive() {
       case .statements(let batch):
         batches += 1
         if let progress, batches & 15 == 0, let line = batch.lastEventLine { progress(line) }
-        guard let (first, firstOther) = try session.prepare(batch) else { continue }
-        if session.replays.count == 1 {
-          try session.feedOne(batch, fromEvent: first, fromOther: firstOther)
+        guard let (first, firstOther) = try prepare(batch) else { continue }
+        if replays.count == 1 {
+          try feedOne(batch, fromEvent: first, fromOther: firstOther)
           continue
         }
-        if workers == nil { workers = ReplayWorkers(session: &session) }
-        if !workers!.send(batch, fromEvent: first, fromOther: firstOther) { break reading }
+        if workers == nil { workers = ReplayWorkers(session: &self, threads: threads) }
+        if !workers!.send(batch, fromEvent: first, fromOther: firstOther) { return nil }
       case .end:
-        break reading
+        return nil
       case .failed(let error):
-        parseError = error
-        break reading
+        return error
       }
     }
-    if let workers { workers.finish(session: &session) }
-    if case .check = mode {} else if let first = session.errors.compactMap({ $0 }).min(by: { $0.location.line < $1.location.line }) {
-      // Outside `check` the first model error (in file order) stops the run;
-      // every model error comes before a parse error (nothing after it was read).
-      throw first
+  }
+
+  /// Reads and replays on the calling thread, one batch at a time, each
+  /// replay in turn. Returns the parse error, if any.
+  mutating func readInline(_ reader: TraceReader, progress: ((Int) -> Void)?) throws(TraceError) -> TraceError? {
+    var reader = reader
+    var batch = StatementBatch(reservingCapacity: Session.batchSize)
+    var batches = 0
+    let stopsOnError: Bool
+    if case .check = mode { stopsOnError = false } else { stopsOnError = true }
+    while true {
+      let more: Bool
+      var parseError: TraceError?
+      do {
+        more = try reader.read(into: &batch, limit: Session.batchSize)
+      } catch {
+        parseError = error
+        more = false
+      }
+      batches += 1
+      if let progress, batches & 15 == 0, let line = batch.lastEventLine { progress(line) }
+      if let (first, firstOther) = try prepare(batch) {
+        if replays.count == 1 {
+          try feedOne(batch, fromEvent: first, fromOther: firstOther)
+        } else {
+          // Like `ReplayWorkers`: every replay takes the batch; a model
+          // error (outside `check`) ends the run after it.
+          var stop = false
+          for i in replays.indices where errors[i] == nil {
+            do {
+              try replays[i].feed(batch, fromEvent: first, fromOther: firstOther)
+            } catch {
+              errors[i] = error
+              if stopsOnError { stop = true }
+            }
+          }
+          if stop { return nil }
+        }
+      }
+      if let parseError { return parseError }
+      if !more { return nil }
     }
-    if let parseError { throw parseError }
-    let results = try session.finish()
-    return (session, results)
   }
 
   /// Handles the statements of a batch that are the session's: setup until
@@ -130,9 +188,9 @@ struct ReplayWorkers {
   let replays: UnsafeMutableBufferPointer<any ReplayDriver>
   let errors: UnsafeMutableBufferPointer<TraceError?>
 
-  init(session: inout Session) {
+  init(session: inout Session, threads limit: Int? = nil) {
     let count = session.replays.count
-    let threads = max(1, min(count, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
+    let threads = max(1, min(count, limit ?? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))))
     broadcast = BatchBroadcast(consumers: count, workers: threads, capacity: ReplayWorkers.capacity)
     replays = .allocate(capacity: count)
     _ = replays.initialize(from: session.replays)
