@@ -234,11 +234,22 @@ public struct Replay<A: Architecture>: Sendable {
 
   /// Retries waiters on folios that changed, until nothing changes.
   mutating func settle() throws(TraceError) {
-    if staleChanges > 0 {
-      model.memory.changes.removeFirst(staleChanges)
-      staleChanges = 0
+    // The changes made while nobody waited (`staleChanges`, at the front)
+    // wake nobody: the first pass skips them rather than removing them
+    // (which moved the rest down, at every event with a waiter).
+    var skip = staleChanges
+    staleChanges = 0
+    if model.memory.changes.count == skip {
+      // Nothing new: the stale changes stay, to be cleared in bulk (at once
+      // when recording, as in `event`).
+      if isRecording || skip >= 1024 {
+        model.memory.changes.removeAll(keepingCapacity: true)
+      } else {
+        staleChanges = skip
+      }
+      return
     }
-    while !model.memory.changes.isEmpty {
+    while model.memory.changes.count > skip {
       if waiters.isEmpty {
         model.memory.changes.removeAll(keepingCapacity: true)
         return
@@ -249,14 +260,16 @@ public struct Replay<A: Architecture>: Sendable {
       changedScratch = []
       swap(&changed, &model.memory.changes)
       defer {
-        changed.removeAll(keepingCapacity: true)
+        changed.removeAllKeepingStorage()
         changedScratch = changed
       }
+      let fresh = changed[skip...]
+      skip = 0
       // Most changes wake nobody: look before copying the waiters.
       var wakes = false
       for w in waiters where actors[Int(w)].isBlocked {
         let folio = actors[Int(w)].waitFolio
-        if changed.contains(where: { $0.overlaps(folio) }) {
+        if fresh.contains(where: { $0.overlaps(folio) }) {
           wakes = true
           break
         }
@@ -264,19 +277,19 @@ public struct Replay<A: Architecture>: Sendable {
       if !wakes { continue }
       // The waiters of this pass, copied into spare storage rather than
       // shared: retries end waits, and removing from a shared `waiters`
-      // would copy it each time.
+      // would copy it each time. (A handful: appended one by one.)
       var pass = waiterScratch
       waiterScratch = []
-      pass.append(contentsOf: waiters)
+      for w in waiters { pass.append(w) }
       defer {
-        pass.removeAll(keepingCapacity: true)
+        pass.removeAllKeepingStorage()
         waiterScratch = pass
       }
       for w in pass {
         let a = Int(w)
         guard actors[a].isBlocked else { continue }
         let folio = actors[a].waitFolio
-        guard changed.contains(where: { $0.overlaps(folio) }) else { continue }
+        guard fresh.contains(where: { $0.overlaps(folio) }) else { continue }
         if try execute(actors[a].blockedEvent, from: actors[a].resumeAt) {
           // A successful retry is itself a change that lets the others retry.
           model.memory.changes.append(folio)
@@ -331,5 +344,19 @@ public struct Replay<A: Architecture>: Sendable {
     return ReplayResult(
       policy: model.policy, findings: findings, stats: model.stats, estimatedCost: model.stats.estimatedCost(model.policy.costs), error: nil,
       timeline: recorder)
+  }
+}
+
+extension Array {
+  /// `removeAll(keepingCapacity: true)` for the few plain values `settle`
+  /// keeps, one `popLast` each: `removeAll` goes through the generic
+  /// `replaceSubrange`, about 85 instructions however few there are.
+  @inline(__always)
+  mutating func removeAllKeepingStorage() {
+    if count > 8 {
+      removeAll(keepingCapacity: true)
+    } else {
+      while popLast() != nil {}
+    }
   }
 }
