@@ -71,4 +71,10 @@ struct StatementBatchTests {
     #expect(throws: TraceError.self) { _ = try reader.read(into: &batch, limit: 100) }
     #expect(batch.events.map(\.line) == [3, 4])
   }
+
+  @Test("an event is a plain 72-byte value: no padding between its fields, nothing to reference-count")
+  func eventLayout() {
+    #expect(MemoryLayout<Event>.stride == 72)
+    #expect(_isPOD(Event.self))
+  }
 }
