@@ -8,8 +8,8 @@ import PageStateTrace
 /// buffer is not shared (a runtime call).
 public struct Statistics: Sendable, Hashable {
   // Sizes: `StatisticName.allCases.count` and `CostModel.kinds.count` (`init` checks).
-  var counters = InlineArray<28, UInt64>(repeating: 0)
-  var callCounters = InlineArray<8, UInt64>(repeating: 0)
+  @usableFromInline var counters = InlineArray<28, UInt64>(repeating: 0)
+  @usableFromInline var callCounters = InlineArray<8, UInt64>(repeating: 0)
 
   public init() {
     assert(counters.count == StatisticName.allCases.count && callCounters.count == CostModel.kinds.count)
@@ -27,13 +27,14 @@ public struct Statistics: Sendable, Hashable {
     set { for i in 0..<callCounters.count { callCounters[i] = newValue[i] } }
   }
 
-  @inline(__always)
+  // Inlinable: the engine (another module) adds to `events` per event.
+  @inlinable @inline(__always)
   public subscript(_ name: StatisticName) -> UInt64 {
     get { counters[Statistics.slot(name)] }
     set { counters[Statistics.slot(name)] = newValue }
   }
 
-  @inline(__always)
+  @inlinable @inline(__always)
   public mutating func add(_ name: StatisticName, _ n: UInt64 = 1) {
     counters[Statistics.slot(name)] &+= n
   }
@@ -53,6 +54,7 @@ public struct Statistics: Sendable, Hashable {
   }
 
   @inline(__always)
+  @inlinable
   static func slot(_ name: StatisticName) -> Int { name.index }
 
   public static func == (a: Statistics, b: Statistics) -> Bool {
