@@ -195,11 +195,11 @@ extension EventStep {
       let name = event.id >= 0 ? "id '\(m.symbols[Int(event.id)])'" : "a DMA without an id"
       return failed("dma-start by \(m.actorName(actor)): \(name) is already in flight; end it with dma-end first")
     }
-    let mode = event.words.contains(.write) ? "write" : "read"
     let outcome = forEachFolio(&m, from: 0) { m, head, folio, _, part in
       for page in part.first..<part.end where isProtected(&m, page) {
         m.report(.ioOnSecure, at: event, page: page) { m in
-          (stateName(&m, page), "device \(mode) by \(m.actorName(actor)) on \(protected) page \(hex(page)): \(explain(&m, folio, page))")
+          let mode = event.words.contains(.write) ? "write" : "read"
+          return (stateName(&m, page), "device \(mode) by \(m.actorName(actor)) on \(protected) page \(hex(page)): \(explain(&m, folio, page))")
         }
       }
       if !m.memory.hasMarker(folio) {
