@@ -100,6 +100,13 @@ struct LineBytes {
     return (v, count)
   }
 
+  /// A token of `length` (0-16) bytes whose first 16 bytes are `a` and `b`,
+  /// packed as `pack` packs it.
+  @inline(__always)
+  static func key(_ a: UInt64, _ b: UInt64, length: Int) -> (UInt64, UInt64, Int) {
+    length <= 8 ? (low(a, bytes: length), 0, length) : (a, low(b, bytes: length - 8), length)
+  }
+
   /// `id` and `via` packed as `pack` packs them.
   static let packedID: UInt64 = 0x6469
   static let packedVia: UInt64 = 0x61_6976

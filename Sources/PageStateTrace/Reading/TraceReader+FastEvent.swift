@@ -48,38 +48,28 @@ extension TraceReader {
     // A token ends on a blank or the newline; any other byte up to '#'
     // (a comment, a CR, a control byte, '!' or '"') is the general path's.
     @inline(__always) func endsToken(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A }
+    // The 16 bytes at `i` (the caller checked they are in hand) and how
+    // many come before the first delimiter, or before a colon too if
+    // `colon`: 0-15, or nil if there is none among them.
+    @inline(__always) func token(at i: Int, colon: Bool = false) -> (UInt64, UInt64, Int)? {
+      let a = load(i)
+      let b = load(i + 8)
+      let stopA = LineBytes.delimiterBits(a) | (colon ? LineBytes.bits(of: 0x3A, in: a) : 0)
+      if stopA != 0 { return (a, b, stopA.trailingZeroBitCount >> 3) }
+      let stopB = LineBytes.delimiterBits(b) | (colon ? LineBytes.bits(of: 0x3A, in: b) : 0)
+      guard stopB != 0 else { return nil }
+      return (a, b, 8 + stopB.trailingZeroBitCount >> 3)
+    }
 
     // `NAME:` and a blank, NAME (1-15 bytes) an actor whose kind is decided.
-    guard s + 17 <= end else { return -1 }
-    let a = load(s)
-    let b = load(s + 8)
-    var c: Int
-    let stopA = LineBytes.delimiterBits(a) | LineBytes.bits(of: 0x3A, in: a)
-    if stopA != 0 {
-      c = stopA.trailingZeroBitCount >> 3
-    } else {
-      let stopB = LineBytes.delimiterBits(b) | LineBytes.bits(of: 0x3A, in: b)
-      guard stopB != 0 else { return -1 }
-      c = 8 + stopB.trailingZeroBitCount >> 3
-    }
-    guard c > 0, p[s + c] == 0x3A, isBlank(p[s + c + 1]) else { return -1 }
+    guard s + 17 <= end, let (a, b, c) = token(at: s, colon: true),
+      c > 0, p[s + c] == 0x3A, isBlank(p[s + c + 1])
+    else { return -1 }
 
     // The verb (1-15 bytes).
     var v = s + c + 2
     while v < end && isBlank(p[v]) { v += 1 }
-    guard v + 16 <= end else { return -1 }
-    let va = load(v)
-    let vb = load(v + 8)
-    var length: Int
-    let stopVA = LineBytes.delimiterBits(va)
-    if stopVA != 0 {
-      length = stopVA.trailingZeroBitCount >> 3
-    } else {
-      let stopVB = LineBytes.delimiterBits(vb)
-      guard stopVB != 0 else { return -1 }
-      length = 8 + stopVB.trailingZeroBitCount >> 3
-    }
-    guard length > 0, endsToken(p[v + length]) else { return -1 }
+    guard v + 16 <= end, let (va, vb, length) = token(at: v), length > 0, endsToken(p[v + length]) else { return -1 }
 
     // The actor and the verb: from the line's first bytes when a line
     // started with the same ones (`vcpu0: touch`), else looked up and
@@ -94,10 +84,8 @@ extension TraceReader {
       actor = prefixes[slot].actor
       syntax = vocabulary.verbTable[Int(prefixes[slot].verb)]
     } else {
-      let actorKey = c <= 8 ? (LineBytes.low(a, bytes: c), UInt64(0), c) : (a, LineBytes.low(b, bytes: c - 8), c)
-      let verbKey = length <= 8 ? (LineBytes.low(va, bytes: length), UInt64(0), length) : (va, LineBytes.low(vb, bytes: length - 8), length)
-      guard let found = actors.find(packed: actorKey), actorKindDecided[Int(found)],
-        let verb = vocabulary.verbSyntax(packed: verbKey),
+      guard let found = actors.find(packed: LineBytes.key(a, b, length: c)), actorKindDecided[Int(found)],
+        let verb = vocabulary.verbSyntax(packed: LineBytes.key(va, vb, length: length)),
         verb.verb != .note, verb.architectures.contains(archBit), verb.allows(actorKinds[Int(found)])
       else { return -1 }
       // What was checked stays true: an actor's kind, once decided, and
@@ -195,23 +183,11 @@ extension TraceReader {
           return -1
         }
         guard syntax.keyBits & option.bit != 0, seenKeys & option.bit == 0 else { return -1 }
-        // The name: up to the first delimiter (it may hold '='), 1-16 bytes.
+        // The name: up to the first delimiter (it may hold '='), 1-15 bytes.
         let n = i + length + 1
-        guard n + 16 <= end else { return -1 }
-        let na = load(n)
-        let nb = load(n + 8)
-        var nameLength: Int
-        let stopNA = LineBytes.delimiterBits(na)
-        if stopNA != 0 {
-          nameLength = stopNA.trailingZeroBitCount >> 3
-        } else {
-          let stopNB = LineBytes.delimiterBits(nb)
-          guard stopNB != 0 else { return -1 }
-          nameLength = 8 + stopNB.trailingZeroBitCount >> 3
-        }
-        guard nameLength > 0, endsToken(p[n + nameLength]) else { return -1 }
-        let nameKey = nameLength <= 8 ? (LineBytes.low(na, bytes: nameLength), UInt64(0), nameLength) : (na, LineBytes.low(nb, bytes: nameLength - 8), nameLength)
-        guard let name = symbols.find(packed: nameKey) else { return -1 }
+        guard n + 16 <= end, let (na, nb, nameLength) = token(at: n), nameLength > 0, endsToken(p[n + nameLength]),
+          let name = symbols.find(packed: LineBytes.key(na, nb, length: nameLength))
+        else { return -1 }
         seenKeys |= option.bit
         if option == .via { via = name } else { id = name }
         i = n + nameLength
