@@ -15,7 +15,8 @@ extension TraceReader {
   ///
   /// Delimiters are found eight bytes at a time and names are compared as
   /// two packed words (`LineBytes.pack`), with no per-line call to find
-  /// the newline: about 200 instructions for a 26-byte line.
+  /// the newline: about 550 instructions for a 26-byte line, the event's
+  /// checks and its append included (docs/performance.md).
   mutating func fastEvents(
     _ base: UnsafePointer<UInt8>, from start: Int, to end: Int, into events: inout [Event], limit: Int
   ) -> Int {
