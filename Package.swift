@@ -6,6 +6,7 @@ let package = Package(
   products: [
     .executable(name: "pagestate", targets: ["pagestate"]),
     .library(name: "PageStateEngine", targets: ["PageStateEngine"]),
+    .library(name: "PageStateImport", targets: ["PageStateImport"]),
   ],
   targets: [
     // The trace language: byte reader, lexer, parser, statements, locations, errors.
@@ -18,12 +19,14 @@ let package = Package(
     .target(name: "PageStateExplore", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine"]),
     // The synthetic workloads of `pagestate generate`.
     .target(name: "PageStateWorkloads", dependencies: ["PageStateTrace"]),
+    // `pagestate import`: kernel traces (tracefs, trace-cmd, perf, bpftrace) to the trace language.
+    .target(name: "PageStateImport", dependencies: ["PageStateTrace"]),
     // Text and JSON writers over a TextOutputStream.
     .target(name: "PageStateReports", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine"]),
     // The thin command-line front end.
     .executableTarget(
       name: "pagestate",
-      dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine", "PageStateReports", "PageStateWorkloads", "PageStateExplore"]),
+      dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine", "PageStateReports", "PageStateWorkloads", "PageStateExplore", "PageStateImport"]),
     // The benchmark entry point (release build): prints the performance targets.
     .executableTarget(name: "pagestate-bench", dependencies: ["PageStateTrace", "PageStateWorkloads"]),
     .testTarget(name: "PageStateTraceTests", dependencies: ["PageStateTrace"]),
@@ -32,6 +35,7 @@ let package = Package(
     .testTarget(name: "PageStateReportsTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine", "PageStateReports"], exclude: ["Golden"]),
     .testTarget(name: "PageStateWorkloadsTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine", "PageStateWorkloads"]),
     .testTarget(name: "PageStateExploreTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine", "PageStateExplore"]),
+    .testTarget(name: "PageStateImportTests", dependencies: ["PageStateTrace", "PageStateModel", "PageStateEngine", "PageStateImport"]),
     .testTarget(name: "pagestateTests", dependencies: ["PageStateReports"]),
   ],
   swiftLanguageModes: [.v6]

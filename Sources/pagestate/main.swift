@@ -48,6 +48,7 @@ let usage = """
          pagestate explain KIND
          pagestate explore FILE [--policy P] [--set knob=value]... [--max-states N] [--output CEX.trace]
          pagestate generate WORKLOAD [--pages N] [--events N] [--seed S] [--arch A] [--folio-order K]
+         pagestate import KERNEL-TRACE [--from F] [--arch A] [--guest G] [--strict]   (import --help)
   FILE may be - for standard input. Presets: page, folio, split, refuse.
   --quiet: replay/compare print nothing (exit status only), check prints only
   failures and the closing line. --threads N: at most N threads replay (default:
@@ -380,10 +381,11 @@ case "check": status = runCheck(parseOptions(rest))
 case "explain": status = runExplain(parseOptions(rest))
 case "generate": status = runGenerate(rest)
 case "explore": status = runExplore(rest)
+case "import": status = runImport(rest)
 case "help", "--help", "-h":
   out.write(usage)
   status = 0
 default:
-  usageError("unknown command '\(command)'\(nearestSpelling(to: command, in: ["demo", "replay", "compare", "check", "explain", "generate", "explore"]).map { " (did you mean '\($0)'?)" } ?? "")")
+  usageError("unknown command '\(command)'\(nearestSpelling(to: command, in: ["demo", "replay", "compare", "check", "explain", "generate", "explore", "import"]).map { " (did you mean '\($0)'?)" } ?? "")")
 }
 exitFlushing(status)

@@ -1,0 +1,125 @@
+import PageStateTrace
+
+/// One input line: headers, lost-event markers, event lines, their kinds.
+extension KernelTraceImporter {
+  func handle(_ p: UnsafeBufferPointer<UInt8>) throws(TraceError) {
+    var i = 0
+    while i < p.count && Bytes.isSpace(p[i]) { i += 1 }
+    if i == p.count { return }
+    if p[i] == 0x23 {  // '#': a tracefs header
+      header(p, from: i)
+      return
+    }
+    if lostMarker(p, from: i) { return }
+    if otherHeader(p, from: i) { return }
+    var column = 1
+    var parsed: KernelTraceLine?
+    if format == nil { detect(p, from: i) }
+    switch format {
+    case .ftrace, .traceCmd: parsed = KernelTraceLine.parseTaskPid(p, column: &column)
+    case .perf: parsed = KernelTraceLine.parsePerf(p, column: &column)
+    case .bpftrace: parsed = KernelTraceLine.parseBpftrace(p, column: &column)
+    case nil: parsed = nil
+    }
+    guard let line = parsed else {
+      summary.unparsed += 1
+      if summary.unparsedLines.count < 3 { summary.unparsedLines.append(lineNumber) }
+      if options.strict {
+        let what = format.map { "a \($0.name) event line" } ?? "an event line of tracefs, trace-cmd, perf script or bpftrace"
+        throw error(column: column, "expected \(what), found '\(text(p, 0..<min(p.count, 60)))'")
+      }
+      return
+    }
+    summary.events += 1
+    guard let kind = table.classify(p, line) else {
+      let name = text(p, line.event)
+      ImportSummary.note(&summary.unknown, name, line: lineNumber)
+      if options.strict {
+        throw error(column: line.event.lowerBound + 1, "unknown event '\(name)': pagestate import knows the events of docs/import.md; without --strict it is counted and skipped")
+      }
+      return
+    }
+    if kind == .context {
+      summary.context += 1
+      return
+    }
+    fields.scan(p, line.body)
+    var time = line.time
+    if time < lastTime {
+      summary.clampedTimes += 1
+      time = lastTime
+    }
+    lastTime = time
+    try apply(kind, p, line, time: time)
+  }
+
+  /// `# entries-in-buffer/entries-written: 756/900` says 144 events were overwritten.
+  func header(_ p: UnsafeBufferPointer<UInt8>, from i: Int) {
+    if format == nil, text(p, i..<min(p.count, i + 9)) == "# tracer:" { format = .ftrace }
+    let t = text(p, i..<p.count)
+    guard let r = t.firstRange(of: "entries-in-buffer/entries-written: ") else { return }
+    let nums = t[r.upperBound...].prefix { $0 != " " }.split(separator: "/")
+    if nums.count == 2, let a = Int(nums[0]), let b = Int(nums[1]), b > a {
+      summary.lostEvents += b - a
+      summary.lostMarkers.append(lineNumber)
+      comment("# \(b - a) events were overwritten in the ring buffer before this trace was read (input line \(lineNumber))")
+    }
+  }
+
+  /// `CPU:0 [LOST 60 EVENTS]` (tracefs, trace-cmd), `CPU:1 [LOST EVENTS]`.
+  func lostMarker(_ p: UnsafeBufferPointer<UInt8>, from i: Int) -> Bool {
+    guard p.count - i > 12, p[i] == 0x43, p[i + 1] == 0x50, p[i + 2] == 0x55 else { return false }
+    let t = text(p, i..<p.count)
+    guard let r = t.firstRange(of: "[LOST ") else { return false }
+    let n = Int(t[r.upperBound...].prefix { $0.isNumber }) ?? 0
+    summary.lostEvents += n
+    summary.lostMarkers.append(lineNumber)
+    startOutput()
+    comment("# \(t.trimmingCharacters(" ")): the ring buffer lost \(n == 0 ? "some" : String(n)) events here (input line \(lineNumber)); references and writebacks around this point may be missing")
+    return true
+  }
+
+  /// Lines of the tools' own: trace-cmd's `cpus=2`, `version = 6`,
+  /// `CPU 0 is empty`; tracefs's `##### CPU 1 buffer started ####`;
+  /// bpftrace's `Attaching 26 probes...`.
+  func otherHeader(_ p: UnsafeBufferPointer<UInt8>, from i: Int) -> Bool {
+    let head = text(p, i..<min(p.count, i + 12))
+    if head.hasPrefix("cpus=") || head.hasPrefix("version = ") {
+      sawTraceCmdHeader = true
+      if format == nil || format == .ftrace { format = options.format ?? .traceCmd }
+      return true
+    }
+    if head.hasPrefix("Attaching ") {
+      if format == nil { format = .bpftrace }
+      return true
+    }
+    if head.hasPrefix("CPU "), text(p, i..<p.count).hasSuffix(" is empty") { return true }
+    return false
+  }
+
+  /// Decides the format from the first event line.
+  func detect(_ p: UnsafeBufferPointer<UInt8>, from i: Int) {
+    var column = 0
+    if KernelTraceLine.parseBpftrace(p, column: &column) != nil {
+      format = .bpftrace
+    } else if let l = KernelTraceLine.parseTaskPid(p, column: &column) {
+      // trace-cmd prints no flags column and sites as addresses.
+      format = sawTraceCmdHeader || (!l.hasFlags && !l.site.isEmpty && l.siteSymbol(p) == nil) ? .traceCmd : .ftrace
+    } else if let l = KernelTraceLine.parsePerf(p, column: &column), !l.group.isEmpty {
+      format = .perf
+    }
+  }
+
+  func text(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
+    String(decoding: UnsafeBufferPointer(rebasing: p[r]), as: UTF8.self)
+  }
+}
+
+extension String {
+  func trimmingCharacters(_ c: Character) -> String {
+    var s = Substring(self)
+    while s.first == c { s.removeFirst() }
+    while s.last == c { s.removeLast() }
+    return String(s)
+  }
+}

@@ -1,0 +1,153 @@
+import PageStateTrace
+
+/// Turns a kernel trace (tracefs text, `trace-cmd report`, `perf script`,
+/// the documented bpftrace format) into a trace of the trace language,
+/// streamed: each input line is read once, in order, and becomes zero or
+/// more statements at once. Memory grows with the pages, folios and tasks
+/// the trace touches, never with its length.
+///
+/// The mapping of every event to statements, with the kernel function it
+/// stands for, is docs/import.md. Every statement carries `# from LINE`,
+/// the input line it comes from, so a finding leads back to the kernel's
+/// own line.
+public final class KernelTraceImporter {
+  /// The input's longest line; a longer one is cut and counted.
+  public static let lineLimit = 64 * 1024
+
+  let fileName: String
+  let options: ImportOptions
+  let out: TraceOutput
+  public internal(set) var summary: ImportSummary
+  let table = KernelEventTable()
+  var fields = EventFields()
+
+  // Input.
+  var format: KernelTraceFormat?
+  var sawTraceCmdHeader = false
+  var lineNumber = 0
+  var vmemmap: UInt64?
+  var lastTime: UInt64 = 0
+  var startedOutput = false
+
+  // Actors.
+  var actors: [ImportedActor] = []
+  var actorOfTask = PageTable(capacity: 64)
+  var actorNames: Set<String> = []
+  var interruptActor: Int32 = -1
+  var deviceActors: [String: Int32] = [:]
+  var currentDevice: Int32 = -1
+
+  // Pages and folios.
+  var folios: [ImportedFolio] = []
+  var folioOfPage = PageTable(capacity: 4096)
+  /// Compound allocations of order > 0 seen (mm_page_alloc, the page cache), by head pfn.
+  var allocatedOrder = PageTable(capacity: 1024)
+  /// Backing seen for pages not yet declared: 1 anonymous, 2 page cache.
+  var backingHint = PageTable(capacity: 1024)
+  /// Folios holding LRU-batch references.
+  var lruFolios: [Int32] = []
+  /// Whether the trace has `gup_put_folio` events (then the unpin API events are only context).
+  var sawGupPut = false
+  /// The FOLL_* layout (`--kernel`, or learnt from the first flags value that tells).
+  var layout: GUPFlags.Layout?
+
+  /// An importer writing its trace through `output` (which it flushes at the end).
+  public init(fileName: String, options: ImportOptions, output: TraceOutput) {
+    self.fileName = fileName
+    self.options = options
+    self.out = output
+    self.summary = ImportSummary(file: fileName)
+    self.format = options.format
+    self.vmemmap = options.vmemmap
+    self.layout = options.kernel.flatMap(GUPFlags.layout(release:))
+  }
+
+  /// Reads every line of `source`. Throws only for `--strict` (the first line
+  /// not understood), a read error, or a trace beyond the language's limits.
+  @discardableResult
+  public func run(_ source: ByteSource) throws(TraceError) -> ImportSummary {
+    if let failure = try source.forEachLine(limit: KernelTraceImporter.lineLimit, { (line) throws(TraceError) in
+      lineNumber = line.number
+      summary.lines = line.number
+      if line.isTruncated {
+        summary.truncated += 1
+        if options.strict {
+          throw error(column: KernelTraceImporter.lineLimit + 1, "line is longer than \(KernelTraceImporter.lineLimit) bytes")
+        }
+        return
+      }
+      try handle(line.bytes)
+    }) {
+      throw TraceError(SourceLocation(file: fileName, line: lineNumber, column: 1), "cannot read '\(fileName)': \(failure)")
+    }
+    try finish()
+    summary.format = format
+    out.flush()
+    return summary
+  }
+
+  func error(column: Int, _ message: String) -> TraceError {
+    TraceError(SourceLocation(file: fileName, line: lineNumber, column: column), message)
+  }
+
+  /// Flushes what waits for a following event, closes the output.
+  func finish() throws(TraceError) {
+    for a in actors.indices { try flushPending(Int32(a), time: lastTime) }
+    startOutput()
+    for f in folios {
+      for h in f.holds {
+        switch h.kind {
+        case .get: summary.heldAtEnd.gets += Int(h.count)
+        case .pin: summary.heldAtEnd.pins += Int(h.count)
+        case .longtermPin: summary.heldAtEnd.longtermPins += Int(h.count)
+        case .lru: break
+        }
+      }
+      if f.writeback { summary.heldAtEnd.writebacks += 1 }
+    }
+  }
+}
+
+/// A task (or the interrupt context, a device, a guest vCPU) as an actor.
+struct ImportedActor {
+  var name: String
+  var kind: ActorKind
+  var role: String
+  var declared = false
+  var comm: [UInt8] = []
+  var pid: Int64 = -1
+  /// The FOLL_* flags of the GUP call in progress.
+  var gupFlags: UInt64 = 0
+  /// A grab that named only its folio, waiting for the page `follow_page_pte()` returns.
+  var pendingGrab: (folio: Int32, refs: UInt64, flags: UInt64, line: Int)?
+  /// Unpins of the unpin API, waiting for the `gup_put_folio()` inside them.
+  var pendingUnpins: [(pfn: UInt64, count: UInt64, line: Int)] = []
+  /// The last direct I/O's direction: true when the device reads memory (a write to disk).
+  var dioDeviceReads = true
+}
+
+/// A folio the trace touched, as declared by a `memory` statement.
+struct ImportedFolio {
+  var head: UInt64
+  var order: UInt8
+  var anonymous: Bool
+  var guest: Bool
+  var guestActor: Int32 = -1
+  var writeback = false
+  var writebackActor: Int32 = -1
+  var holds: [ImportedHold] = []
+  /// Per page of a guest folio, whether the guest shared it (bit set).
+  var shared: [UInt64] = []
+  var pageCount: UInt64 { 1 << UInt64(order) }
+  func contains(_ pfn: UInt64) -> Bool { pfn >= head && pfn < head + pageCount }
+}
+
+/// References the importer knows a folio holds, per actor and kind.
+struct ImportedHold {
+  enum Kind: UInt8 {
+    case get, pin, longtermPin, lru
+  }
+  var actor: Int32
+  var kind: Kind
+  var count: UInt64
+}

@@ -1,0 +1,130 @@
+/// The `key=value` fields of one event line, found once and looked up by
+/// key: up to 32 fields, kept as byte ranges (no allocation).
+struct EventFields {
+  static let capacity = 32
+  /// Per field: where its key starts and ends, and where its value ends
+  /// (the value starts after the '=').
+  var keyStart = [Int](repeating: 0, count: EventFields.capacity)
+  var keyEnd = [Int](repeating: 0, count: EventFields.capacity)
+  var valueEnd = [Int](repeating: 0, count: EventFields.capacity)
+  var count = 0
+
+  /// Splits `body` at spaces; every token with a '=' after a name is a field.
+  mutating func scan(_ p: UnsafeBufferPointer<UInt8>, _ body: Range<Int>) {
+    count = 0
+    var i = body.lowerBound
+    let n = body.upperBound
+    while i < n && count < EventFields.capacity {
+      while i < n && Bytes.isSpace(p[i]) { i += 1 }
+      let s = i
+      while i < n && Bytes.isNameByte(p[i]) { i += 1 }
+      if i > s && i < n && p[i] == 0x3D {
+        let ke = i
+        i += 1
+        if i < n && p[i] == 0x7B {  // "{...}" may not hold spaces, but be safe
+          while i < n && p[i] != 0x7D { i += 1 }
+          if i < n { i += 1 }
+        } else {
+          while i < n && !Bytes.isSpace(p[i]) { i += 1 }
+        }
+        keyStart[count] = s
+        keyEnd[count] = ke
+        valueEnd[count] = i
+        count += 1
+      } else {
+        while i < n && !Bytes.isSpace(p[i]) { i += 1 }
+      }
+    }
+  }
+
+  /// The value of field `key`, or nil.
+  func value(_ p: UnsafeBufferPointer<UInt8>, _ key: StaticString) -> Range<Int>? {
+    let kn = key.utf8CodeUnitCount
+    let kp = key.utf8Start
+    var f = 0
+    while f < count {
+      let s = keyStart[f]
+      if keyEnd[f] - s == kn {
+        var same = true
+        var j = 0
+        while j < kn {
+          if p[s + j] != kp[j] {
+            same = false
+            break
+          }
+          j += 1
+        }
+        if same { return (keyEnd[f] + 1)..<valueEnd[f] }
+      }
+      f += 1
+    }
+    return nil
+  }
+
+  /// A numeric field: `0x...` hexadecimal, a decimal, or a negative decimal
+  /// (as its two's complement). Nil if absent or not a number.
+  func number(_ p: UnsafeBufferPointer<UInt8>, _ key: StaticString) -> UInt64? {
+    guard let r = value(p, key) else { return nil }
+    return EventFields.number(p, r)
+  }
+
+  static func number(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> UInt64? {
+    var i = r.lowerBound
+    let n = r.upperBound
+    guard i < n else { return nil }
+    var negative = false
+    if p[i] == 0x2D {
+      negative = true
+      i += 1
+    }
+    var v: UInt64 = 0
+    if i + 1 < n && p[i] == 0x30 && (p[i + 1] | 0x20) == 0x78 {
+      i += 2
+      guard i < n, n - i <= 16 else { return nil }
+      while i < n {
+        let b = p[i]
+        let d: UInt8
+        if Bytes.isDigit(b) {
+          d = b - 0x30
+        } else if (b | 0x20) &- 0x61 < 6 {
+          d = (b | 0x20) - 0x61 + 10
+        } else {
+          return nil
+        }
+        v = v << 4 | UInt64(d)
+        i += 1
+      }
+    } else {
+      guard i < n, n - i <= 20 else { return nil }
+      while i < n {
+        guard Bytes.isDigit(p[i]) else { return nil }
+        let (m, o1) = v.multipliedReportingOverflow(by: 10)
+        let (a, o2) = m.addingReportingOverflow(UInt64(p[i] - 0x30))
+        if o1 || o2 { return nil }
+        v = a
+        i += 1
+      }
+    }
+    return negative ? 0 &- v : v
+  }
+
+  /// The numbers of an array field `{a,b,...}` (at most `limit`).
+  func array(_ p: UnsafeBufferPointer<UInt8>, _ key: StaticString, limit: Int = 64) -> [UInt64]? {
+    guard let r = value(p, key), r.count >= 2, p[r.lowerBound] == 0x7B else { return nil }
+    var out: [UInt64] = []
+    var s = r.lowerBound + 1
+    var i = s
+    let end = p[r.upperBound - 1] == 0x7D ? r.upperBound - 1 : r.upperBound
+    while i <= end && out.count < limit {
+      if i == end || p[i] == 0x2C {
+        if i > s {
+          guard let v = EventFields.number(p, s..<i) else { return nil }
+          out.append(v)
+        }
+        s = i + 1
+      }
+      i += 1
+    }
+    return out
+  }
+}
