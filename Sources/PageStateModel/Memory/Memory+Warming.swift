@@ -13,7 +13,7 @@ extension Memory {
   public func warm(_ page: UInt64, hint: inout Int) -> UInt32 {
     var b = hint < blocks.count ? blocks[hint] : blocks[0]
     if !(page >= b.pages.first && page < b.pages.end) {
-      guard let k = blocks.firstIndex(where: { $0.pages.contains(page) }) else { return 0 }
+      guard let k = blockIndex(of: page) else { return 0 }
       hint = k
       b = blocks[k]
     }

@@ -28,7 +28,11 @@ public struct Memory: Sendable, Hashable {
     public static let archBit = FolioFlags(rawValue: 8)
   }
 
+  /// The blocks, sorted by first page.
   public private(set) var blocks: [Block] = []
+  /// The same blocks in declaration order, which is the order of their flat
+  /// indices (`base`): for index-to-page lookups.
+  private(set) var blocksByBase: [Block] = []
   /// The state of one page, and of its folio at the folio's head page, in
   /// one 12-byte entry: an event's page and folio state share a cache line
   /// (an array per field costs a cache miss each on a large guest).
@@ -65,8 +69,15 @@ public struct Memory: Sendable, Hashable {
     let base = entries.count
     let n = Int(d.pages.count)
     let b = Block(pages: d.pages, base: base, backing: d.backing)
-    let at = blocks.firstIndex { $0.pages.first > d.pages.first } ?? blocks.count
-    blocks.insert(b, at: at)
+    // Binary search: an imported trace declares thousands of blocks in no order.
+    var lo = 0
+    var hi = blocks.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if blocks[mid].pages.first < d.pages.first { lo = mid + 1 } else { hi = mid }
+    }
+    blocks.insert(b, at: lo)
+    blocksByBase.append(b)
     lastBlock = 0
     Memory.grow(&entries, by: n, with: PageEntry(bits: initialBits, order: UInt8(d.order), flags: [], extra: 0))
   }
@@ -77,7 +88,8 @@ public struct Memory: Sendable, Hashable {
     if array.isEmpty {
       array = Array(repeating: value, count: n)
     } else {
-      array.reserveCapacity(array.count + n)
+      // No reserveCapacity(count + n): an exact reservation per block would
+      // copy the whole array on every one of many small declarations.
       array.append(contentsOf: Array(repeating: value, count: n))
     }
   }
@@ -102,7 +114,30 @@ public struct Memory: Sendable, Hashable {
 
   /// Whether a page is declared by some block.
   public func isDeclared(_ page: UInt64) -> Bool {
-    blocks.contains { $0.pages.contains(page) }
+    blockIndex(of: page) != nil
+  }
+
+  /// The position in `blocks` of the block holding `page`, or nil. O(log blocks).
+  @inlinable
+  public func blockIndex(of page: UInt64) -> Int? {
+    var lo = 0
+    var hi = blocks.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if blocks[mid].pages.end <= page { lo = mid + 1 } else { hi = mid }
+    }
+    return lo < blocks.count && blocks[lo].pages.contains(page) ? lo : nil
+  }
+
+  /// The block holding flat index `index`. O(log blocks).
+  func block(ofIndex index: Int) -> Block {
+    var lo = 0
+    var hi = blocksByBase.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if blocksByBase[mid].base + Int(blocksByBase[mid].pages.count) <= index { lo = mid + 1 } else { hi = mid }
+    }
+    return blocksByBase[lo]
   }
 
   /// The flat index of a page.
@@ -114,7 +149,7 @@ public struct Memory: Sendable, Hashable {
 
   /// The page number at a flat index (slow; for reports).
   public func page(at index: Int) -> UInt64 {
-    let b = blocks.last { $0.base <= index }!
+    let b = block(ofIndex: index)
     return b.pages.first + UInt64(index - b.base)
   }
 
@@ -133,7 +168,7 @@ public struct Memory: Sendable, Hashable {
   }
 
   public func backing(ofIndex index: Int) -> Backing {
-    blocks.last { $0.base <= index }!.backing
+    block(ofIndex: index).backing
   }
 
   // MARK: - References and holders

@@ -77,8 +77,15 @@ extension TraceReader {
     if pages.count % folio != 0 {
       throw fail(tokens[1], "\(pages.count) pages is not a multiple of the folio size \(folio) (order \(order))")
     }
-    if let clash = declared.first(where: { $0.overlaps(pages) }) {
-      throw fail(tokens[1], "pages \(pages) overlap pages \(clash) declared before; 'memory' declarations may not overlap")
+    // `declared` is sorted and disjoint: only the neighbours of the insertion point can overlap.
+    var lo = 0
+    var hi = declared.count
+    while lo < hi {
+      let mid = (lo + hi) / 2
+      if declared[mid].first < pages.first { lo = mid + 1 } else { hi = mid }
+    }
+    for k in [lo - 1, lo] where k >= 0 && k < declared.count && declared[k].overlaps(pages) {
+      throw fail(tokens[1], "pages \(pages) overlap pages \(declared[k]) declared before; 'memory' declarations may not overlap")
     }
     if declared.count >= Limits.memoryBlocks {
       throw fail(tokens[0], "too many 'memory' statements (at most \(Limits.memoryBlocks))")
@@ -87,8 +94,7 @@ extension TraceReader {
       throw fail(tokens[1], "declaring \(pages.count) more pages exceeds the limit of \(Limits.declaredPages) declared pages (256 GiB of guest memory)")
     }
     declaredTotal += pages.count
-    let index = declared.firstIndex { $0.first > pages.first } ?? declared.count
-    declared.insert(pages, at: index)
+    declared.insert(pages, at: lo)
     lastRangeIndex = 0
     return .memory(MemoryDeclaration(pages: pages, order: order, backing: backing, state: state, line: lineNumber))
   }

@@ -28,7 +28,7 @@ public struct TraceReader {
     /// Actors, and interned ids and tags.
     public static let names = 1 << 20
     /// `memory` statements.
-    public static let memoryBlocks = 4096
+    public static let memoryBlocks = 1 << 16
     /// `expect` lines in one file.
     public static let expectations = 100_000
   }
