@@ -20,8 +20,11 @@ extension KernelTraceImporter {
     case .gupCall:
       noteVmemmap(p)
       if let f = fields.number(p, "flags") { actors[Int(a)].gupFlags = f }
+      actors[Int(a)].gupStart = fields.number(p, "start")
+      actors[Int(a)].gupGrabbed = 0
       summary.context += 1
     case .gupReturn:
+      actors[Int(a)].gupStart = nil
       summary.context += 1
     case .grab: try grab(a, p, time: time)
     case .followPage: try followPage(a, p, time: time)
@@ -32,7 +35,7 @@ extension KernelTraceImporter {
     case .lruAdd:
       guard let pfn = pointerField(p, "folio", event: "folio_add_lru") else { return }
       let f = try folio(pfn, shape: shape(p, pfn: pfn), anonymous: anonymous(p), time: time)
-      hold(f, actor: a, kind: .lru, count: 1)
+      hold(f, actor: a, kind: .lru, page: folios[Int(f)].head, count: 1)
       event(a, "lru-add", folios[Int(f)].head, 1, time: time, from: "folio_add_lru")
       summary.applied += 1
     case .lruMove, .lruDrainAll:
@@ -123,7 +126,9 @@ extension KernelTraceImporter {
     if let v = fields.number(p, "page") {
       guard let pfn = pfn(pointer: v) else { return malformed("try_grab") }
       let f = try folio(pfn, shape: shape(p, pfn: pfn), anonymous: anonymous(p), time: time)
-      try grabPages(a, f, page: pfn, refs: refs, flags: flags, time: time)
+      // Linux 6.1's follow_trans_huge_pmd() grabs the head of a THP for any of its pages.
+      let page = pfn == folios[Int(f)].head ? pageOfGrab(a, f) ?? pfn : pfn
+      try grabPages(a, f, page: page, refs: refs, flags: flags, time: time)
     } else if let v = fields.number(p, "folio") {
       guard let pfn = pfn(pointer: v) else { return malformed("try_grab_folio") }
       let f = try folio(pfn, shape: shape(p, pfn: pfn), anonymous: anonymous(p), time: time)
@@ -148,16 +153,31 @@ extension KernelTraceImporter {
     var page = folios[Int(pending.folio)].head
     if let v = fields.number(p, "page"), let pfn = pfn(pointer: v), folios[Int(pending.folio)].contains(pfn) {
       page = pfn
+    } else if let q = pageOfGrab(a, pending.folio) {
+      page = q
     } else {
       summary.grabsAtHead += 1
     }
     try grabPages(a, pending.folio, page: page, refs: pending.refs, flags: pending.flags, time: time)
   }
 
+  /// The page of a large folio that a grab naming only the folio (or its
+  /// head) takes: the GUP call walks user addresses from `start`, one page
+  /// per grab, and a large folio is mapped at an address aligned to its size
+  /// (a PMD for a THP; `thp_vma_suitable_order()` for anonymous mTHP), so
+  /// the address's low bits are the page's index in the folio. Nil outside
+  /// a GUP call whose start the trace gave.
+  func pageOfGrab(_ a: Int32, _ f: Int32) -> UInt64? {
+    guard let start = actors[Int(a)].gupStart, folios[Int(f)].order > 0 else { return nil }
+    let n = folios[Int(f)].pageCount
+    return folios[Int(f)].head + (((start >> 12) &+ actors[Int(a)].gupGrabbed) & (n - 1))
+  }
+
   func grabPages(_ a: Int32, _ f: Int32, page: UInt64, refs: UInt64, flags: UInt64, time: UInt64) throws(TraceError) {
     let g = gupLayout(for: flags)
     let folio = folios[Int(f)]
     let count = min(refs, folio.head + folio.pageCount - page)
+    actors[Int(a)].gupGrabbed &+= refs
     let isPin = flags & g.pin != 0
     if folio.guest { try guestShare(f, page, count, time: time) }
     if isPin {
@@ -168,10 +188,10 @@ extension KernelTraceImporter {
       if longterm { out.text(" longterm") }
       if write { out.text(" write") }
       source(longterm ? "try_grab (FOLL_PIN|FOLL_LONGTERM)" : "try_grab (FOLL_PIN)")
-      hold(f, actor: a, kind: longterm ? .longtermPin : .pin, count: count)
+      hold(f, actor: a, kind: longterm ? .longtermPin : .pin, page: page, count: count)
     } else {
       event(a, "get", page, count, "via=gup", time: time, from: "try_grab (FOLL_GET)")
-      hold(f, actor: a, kind: .get, count: count)
+      hold(f, actor: a, kind: .get, page: page, count: count)
     }
     summary.applied += 1
     if isPin && folio.guest { guestTouch(f, time: time) }
@@ -196,9 +216,18 @@ extension KernelTraceImporter {
       return
     }
     let kinds: [ImportedHold.Kind] = flags & g.pin != 0 ? [.pin, .longtermPin] : [.get]
-    if release(f, kinds: kinds, count: refs, preferred: a, time: time, from: "gup_put_folio") > 0 {
-      unmatched("gup_put_folio")
+    var left = release(f, kinds: kinds, count: refs, preferred: a, time: time, from: "gup_put_folio")
+    // A trace without folio orders (bpftrace) declared the pages of a large
+    // folio as order-0 folios: `refs` references of the folio at this head
+    // are on the pages after it.
+    if left > 0 && folios[Int(f)].order == 0 && refs > 1 {
+      var q = pfn + 1
+      while left > 0 && q < pfn + (1 << UInt64(TraceReader.Limits.maxOrder)), let g = folioOfPage[q], folios[Int(g)].order == 0 {
+        left = release(g, kinds: kinds, count: left, preferred: a, time: time, from: "gup_put_folio")
+        q += 1
+      }
     }
+    if left > 0 { unmatched("gup_put_folio") }
     summary.applied += 1
   }
 
@@ -230,8 +259,9 @@ extension KernelTraceImporter {
       actors[Int(a)].pendingGrab = nil
       let saved = lineNumber
       lineNumber = pending.line
-      summary.grabsAtHead += 1
-      try grabPages(a, pending.folio, page: folios[Int(pending.folio)].head, refs: pending.refs, flags: pending.flags, time: time)
+      var page = folios[Int(pending.folio)].head
+      if let q = pageOfGrab(a, pending.folio) { page = q } else { summary.grabsAtHead += 1 }
+      try grabPages(a, pending.folio, page: page, refs: pending.refs, flags: pending.flags, time: time)
       lineNumber = saved
     }
     guard unpins else { return }

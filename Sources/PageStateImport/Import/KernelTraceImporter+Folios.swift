@@ -133,18 +133,21 @@ extension KernelTraceImporter {
 
   // MARK: - References
 
-  func hold(_ f: Int32, actor: Int32, kind: ImportedHold.Kind, count: UInt64) {
+  /// Records `count` references of one kind taken by `actor` on the pages
+  /// from `page` (one each), on folio `f`.
+  func hold(_ f: Int32, actor: Int32, kind: ImportedHold.Kind, page: UInt64, count: UInt64) {
     if let h = folios[Int(f)].holds.firstIndex(where: { $0.actor == actor && $0.kind == kind }) {
-      folios[Int(f)].holds[h].count += count
+      folios[Int(f)].holds[h].pages.append(contentsOf: page..<(page + count))
     } else {
-      folios[Int(f)].holds.append(ImportedHold(actor: actor, kind: kind, count: count))
+      folios[Int(f)].holds.append(ImportedHold(actor: actor, kind: kind, pages: Array(page..<(page + count))))
     }
     if kind == .lru { lruFolios.append(f) }
   }
 
   /// Drops `count` references of the given kinds on folio `f`, preferring
-  /// `preferred`'s own, then the oldest holders'; emits one `put`/`unpin`
-  /// per holder; returns how many it could not find.
+  /// `preferred`'s own, then the oldest holders'; emits the `put`/`unpin`
+  /// lines of their holders on the pages they were taken on (the model may
+  /// have split the folio since); returns how many it could not find.
   @discardableResult
   func release(_ f: Int32, kinds: [ImportedHold.Kind], count: UInt64, preferred: Int32, time: UInt64, from what: StaticString) -> UInt64 {
     var left = count
@@ -154,36 +157,38 @@ extension KernelTraceImporter {
         let h = holds.firstIndex(where: { $0.actor == preferred && kinds.contains($0.kind) })
           ?? holds.firstIndex(where: { kinds.contains($0.kind) })
       else { break }
-      // Short-term pins go before a long-term one (the model's `unpin` order).
-      let take = min(left, holds[h].count)
-      emitRelease(f, holds[h], take, time: time, from: what)
-      folios[Int(f)].holds[h].count -= take
-      if folios[Int(f)].holds[h].count == 0 { folios[Int(f)].holds.remove(at: h) }
-      left -= take
+      let take = Int(min(left, holds[h].count))
+      emitRelease(holds[h], holds[h].pages.prefix(take), time: time, from: what)
+      folios[Int(f)].holds[h].pages.removeFirst(take)
+      if folios[Int(f)].holds[h].pages.isEmpty { folios[Int(f)].holds.remove(at: h) }
+      left -= UInt64(take)
     }
     return left
   }
 
-  /// `put` / `unpin` lines for `n` references of one holder: one per page of
-  /// the page set, so at most a folio's page count per line.
-  func emitRelease(_ f: Int32, _ h: ImportedHold, _ n: UInt64, time: UInt64, from what: StaticString) {
-    let folio = folios[Int(f)]
-    var left = n
-    while left > 0 {
-      let c = min(left, folio.pageCount)
-      switch h.kind {
-      case .get: event(h.actor, "put", folio.head, c, time: time, from: what)
-      case .pin, .longtermPin: event(h.actor, "unpin", folio.head, c, time: time, from: what)
-      case .lru: break
-      }
-      left -= c
+  /// `put` / `unpin` lines for references of one holder on `pages` (one
+  /// each): a line per run of consecutive pages.
+  func emitRelease(_ h: ImportedHold, _ pages: ArraySlice<UInt64>, time: UInt64, from what: StaticString) {
+    let verb: StaticString
+    switch h.kind {
+    case .get: verb = "put"
+    case .pin, .longtermPin: verb = "unpin"
+    case .lru: return
+    }
+    let sorted = pages.sorted()
+    var i = 0
+    while i < sorted.count {
+      var j = i + 1
+      while j < sorted.count && sorted[j] == sorted[j - 1] + 1 { j += 1 }
+      event(h.actor, verb, sorted[i], UInt64(j - i), time: time, from: what)
+      i = j
     }
   }
 
   /// The folio was freed: whatever it still held went where the trace cannot see.
   func releaseAll(_ f: Int32, time: UInt64, from what: StaticString) {
     for h in folios[Int(f)].holds where h.kind != .lru {
-      emitRelease(f, h, h.count, time: time, from: what)
+      emitRelease(h, h.pages[...], time: time, from: what)
       summary.releasedAtFree += Int(h.count)
     }
     folios[Int(f)].holds.removeAll { $0.kind != .lru }

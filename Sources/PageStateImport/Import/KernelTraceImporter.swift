@@ -118,6 +118,10 @@ struct ImportedActor {
   var pid: Int64 = -1
   /// The FOLL_* flags of the GUP call in progress.
   var gupFlags: UInt64 = 0
+  /// The first user address of the GUP call in progress, and how many pages
+  /// it has grabbed so far: the address of the next grab.
+  var gupStart: UInt64?
+  var gupGrabbed: UInt64 = 0
   /// A grab that named only its folio, waiting for the page `follow_page_pte()` returns.
   var pendingGrab: (folio: Int32, refs: UInt64, flags: UInt64, line: Int)?
   /// Unpins of the unpin API, waiting for the `gup_put_folio()` inside them.
@@ -149,5 +153,7 @@ struct ImportedHold {
   }
   var actor: Int32
   var kind: Kind
-  var count: UInt64
+  /// The page of each reference (a page twice for two references on it).
+  var pages: [UInt64]
+  var count: UInt64 { UInt64(pages.count) }
 }
