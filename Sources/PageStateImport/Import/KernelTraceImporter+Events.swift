@@ -357,8 +357,10 @@ extension KernelTraceImporter {
       allocatedOrder.remove(pfn)
       return
     }
+    // Names (`GFP_HIGHUSER_MOVABLE|__GFP_COMP`), or a number (trace-cmd -R):
+    // ___GFP_COMP is bit 18 in 6.1 and 6.12 (include/linux/gfp_types.h).
     let gfp = text(p, r)
-    if gfp.contains("__GFP_COMP") || gfp.contains("TRANSHUGE") {
+    if gfp.contains("__GFP_COMP") || gfp.contains("TRANSHUGE") || (EventFields.number(p, r).map { $0 & 0x40000 != 0 } ?? false) {
       allocatedOrder.set(pfn, Int32(k))
     } else {
       allocatedOrder.remove(pfn)
@@ -404,6 +406,7 @@ extension KernelTraceImporter {
   func bioRelease(_ a: Int32, _ p: UnsafeBufferPointer<UInt8>, time: UInt64) throws(TraceError) {
     noteVmemmap(p)
     guard let bvec = fields.array(p, "bvec") else { return malformed("__bio_release_pages") }
+    if bvec.allSatisfy({ $0 == 0 }) { return malformed("__bio_release_pages (bvec printed as zeros: trace-cmd report without -R)") }
     let vcnt = Int(min(fields.number(p, "vcnt") ?? UInt64(bvec.count / 2), UInt64(bvec.count / 2)))
     if UInt64(vcnt) < (fields.number(p, "vcnt") ?? 0) { summary.truncatedArrays += 1 }
     // The direction is the holder's last direct I/O (`__iomap_dio_rw`'s data_source).
@@ -460,9 +463,9 @@ extension KernelTraceImporter {
     guard let bvec = fields.array(p, "bvec"), let ubuf = fields.number(p, "ubuf"),
       let addr = fields.number(p, "buf_addr"), let len = fields.number(p, "len"), addr >= ubuf
     else {
-      unmatched("io_import_fixed (no bvec fields)")
-      return
+      return malformed("io_import_fixed (no ubuf= and bvec= fields: the buffer's pages are unknown)")
     }
+    if bvec.allSatisfy({ $0 == 0 }) { return malformed("io_import_fixed (bvec printed as zeros: trace-cmd report without -R)") }
     let deviceReads = fields.number(p, "ddir") == 1
     var offset = addr - ubuf  // within the buffer
     var remaining = len
@@ -496,6 +499,12 @@ extension KernelTraceImporter {
   func mark(_ a: Int32, _ p: UnsafeBufferPointer<UInt8>, _ line: KernelTraceLine, time: UInt64) {
     var s = line.body.lowerBound
     while s < line.body.upperBound && Bytes.isSpace(p[s]) { s += 1 }
+    // trace-cmd's `print` event: `tracing_mark_write: TEXT`, or with -R `ip=tracing_mark_write buf=TEXT`.
+    if let r = fields.value(p, "buf"), fields.value(p, "ip") != nil {
+      s = r.lowerBound
+    } else if text(p, s..<min(line.body.upperBound, s + 20)) == "tracing_mark_write: " {
+      s += 20
+    }
     var e = line.body.upperBound
     while e > s && Bytes.isSpace(p[e - 1]) { e -= 1 }
     guard e > s else { return }

@@ -24,6 +24,9 @@ struct EventFields {
         if i < n && p[i] == 0x7B {  // "{...}" may not hold spaces, but be safe
           while i < n && p[i] != 0x7D { i += 1 }
           if i < n { i += 1 }
+        } else if n - i >= 6 && p[i] == 0x41 && p[i + 5] == 0x5B {  // trace-cmd -R: "ARRAY[00, e8, ...]"
+          while i < n && p[i] != 0x5D { i += 1 }
+          if i < n { i += 1 }
         } else {
           while i < n && !Bytes.isSpace(p[i]) { i += 1 }
         }
@@ -108,9 +111,15 @@ struct EventFields {
     return negative ? 0 &- v : v
   }
 
-  /// The numbers of an array field `{a,b,...}` (at most `limit`).
+  /// The numbers of an array field `{a,b,...}`, or of the bytes
+  /// `ARRAY[00, e8, ...]` that `trace-cmd report -R` prints for it (read
+  /// as little-endian 64-bit words), at most `limit`.
   func array(_ p: UnsafeBufferPointer<UInt8>, _ key: StaticString, limit: Int = 64) -> [UInt64]? {
-    guard let r = value(p, key), r.count >= 2, p[r.lowerBound] == 0x7B else { return nil }
+    guard let r = value(p, key), r.count >= 2 else { return nil }
+    if r.count >= 7 && p[r.lowerBound] == 0x41 && p[r.lowerBound + 5] == 0x5B {
+      return EventFields.byteArray(p, (r.lowerBound + 6)..<r.upperBound, limit: limit)
+    }
+    guard p[r.lowerBound] == 0x7B else { return nil }
     var out: [UInt64] = []
     var s = r.lowerBound + 1
     var i = s
@@ -124,6 +133,38 @@ struct EventFields {
         s = i + 1
       }
       i += 1
+    }
+    return out
+  }
+
+  /// `00, e8, 07, 00, 00, 00, d4, ff, ...]`: bytes in hexadecimal, eight to a little-endian word.
+  static func byteArray(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, limit: Int) -> [UInt64]? {
+    var out: [UInt64] = []
+    var word: UInt64 = 0
+    var k = 0
+    var i = r.lowerBound
+    while i < r.upperBound && out.count < limit {
+      let b = p[i]
+      if b == 0x2C || b == 0x20 || b == 0x5D {
+        i += 1
+        continue
+      }
+      var v: UInt64 = 0
+      var digits = 0
+      while i < r.upperBound && Bytes.isHexDigit(p[i]) {
+        let c = p[i]
+        v = v << 4 | UInt64(c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x61 + 10)
+        digits += 1
+        i += 1
+      }
+      guard digits > 0 && digits <= 2 else { return nil }
+      word |= v << (8 * UInt64(k))
+      k += 1
+      if k == 8 {
+        out.append(word)
+        word = 0
+        k = 0
+      }
     }
     return out
   }
