@@ -154,7 +154,7 @@ final class KernelEventTable: Sendable {
     while true {
       let k = Int(slots[s])
       if k < 0 { break }
-      if keys[k].count == name.count && keys[k].elementsEqual(name) { return kinds[k] }
+      if Bytes.equal(p, r, keys[k]) { return kinds[k] }
       s = (s + 1) & mask
     }
     for prefix in KernelEventTable.contextPrefixes where name.count > prefix.count && name.starts(with: prefix) {

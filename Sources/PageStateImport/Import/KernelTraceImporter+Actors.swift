@@ -8,7 +8,7 @@ extension KernelTraceImporter {
   func actor(_ p: UnsafeBufferPointer<UInt8>, _ line: KernelTraceLine) -> Int32 {
     if line.inInterrupt || line.pid == 0 { return interrupt() }
     let key = UInt64(bitPattern: line.pid)
-    if let a = actorOfTask[key], actors[Int(a)].comm.elementsEqual(UnsafeBufferPointer(rebasing: p[line.comm])) {
+    if let a = actorOfTask[key], Bytes.equal(p, line.comm, actors[Int(a)].comm) {
       return a
     }
     let comm = Array(UnsafeBufferPointer(rebasing: p[line.comm]))
@@ -59,7 +59,7 @@ extension KernelTraceImporter {
       n += 1
     }
     actorNames.insert(unique)
-    actors.append(ImportedActor(name: unique, kind: kind, role: role))
+    actors.append(ImportedActor(name: unique, nameBytes: Array(unique.utf8), kind: kind, role: role))
     return Int32(actors.count - 1)
   }
 

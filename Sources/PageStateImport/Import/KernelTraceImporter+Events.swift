@@ -359,8 +359,7 @@ extension KernelTraceImporter {
     }
     // Names (`GFP_HIGHUSER_MOVABLE|__GFP_COMP`), or a number (trace-cmd -R):
     // ___GFP_COMP is bit 18 in 6.1 and 6.12 (include/linux/gfp_types.h).
-    let gfp = text(p, r)
-    if gfp.contains("__GFP_COMP") || gfp.contains("TRANSHUGE") || (EventFields.number(p, r).map { $0 & 0x40000 != 0 } ?? false) {
+    if Bytes.contains(p, r, "__GFP_COMP") || Bytes.contains(p, r, "TRANSHUGE") || (EventFields.number(p, r).map { $0 & 0x40000 != 0 } ?? false) {
       allocatedOrder.set(pfn, Int32(k))
     } else {
       allocatedOrder.remove(pfn)

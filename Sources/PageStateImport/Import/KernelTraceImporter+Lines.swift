@@ -43,7 +43,7 @@ extension KernelTraceImporter {
       summary.context += 1
       return
     }
-    fields.scan(p, line.body)
+    fields.reset(line.body)
     var time = line.time
     if time < lastTime {
       summary.clampedTimes += 1
@@ -83,6 +83,9 @@ extension KernelTraceImporter {
   /// `CPU 0 is empty`; tracefs's `##### CPU 1 buffer started ####`;
   /// bpftrace's `Attaching 26 probes...`.
   func otherHeader(_ p: UnsafeBufferPointer<UInt8>, from i: Int) -> Bool {
+    // Only lines that start with 'c', 'v', 'A' or 'C' can be one (no String per event line).
+    let b = p[i]
+    guard b == 0x63 || b == 0x76 || b == 0x41 || b == 0x43 else { return false }
     let head = text(p, i..<min(p.count, i + 12))
     if head.hasPrefix("cpus=") || head.hasPrefix("version = ") {
       sawTraceCmdHeader = true

@@ -33,11 +33,11 @@ extension KernelTraceImporter {
     actors[Int(actor)].declared = true
     let a = actors[Int(actor)]
     out.text("actor ")
-    out.text(a.name)
+    out.string(a.name)
     out.byte(0x20)
-    out.text(a.kind.rawValue)
+    out.string(a.kind.rawValue)
     out.text("  # ")
-    out.text(a.role)
+    out.string(a.role)
     out.end()
     summary.actors += 1
     summary.statements += 1
@@ -49,7 +49,7 @@ extension KernelTraceImporter {
     out.byte(0x40)
     out.decimal(time)
     out.byte(0x20)
-    out.text(actors[Int(actor)].name)
+    actors[Int(actor)].nameBytes.withUnsafeBufferPointer { out.bytes($0) }
     out.text(": ")
     out.text(verb)
     out.countEvent()

@@ -10,6 +10,10 @@ import PageStateTrace
 /// stands for, is docs/import.md. Every statement carries `# from LINE`,
 /// the input line it comes from, so a finding leads back to the kernel's
 /// own line.
+///
+/// Its state is only ever touched by the thread running `run`, one access at
+/// a time: the properties opt out of dynamic exclusivity checks, which cost
+/// more than the parsing itself (`@exclusivity(unchecked)`).
 public final class KernelTraceImporter {
   /// The input's longest line; a longer one is cut and counted.
   public static let lineLimit = 64 * 1024
@@ -17,39 +21,39 @@ public final class KernelTraceImporter {
   let fileName: String
   let options: ImportOptions
   let out: TraceOutput
-  public internal(set) var summary: ImportSummary
+  @exclusivity(unchecked) public internal(set) var summary: ImportSummary
   let table = KernelEventTable()
-  var fields = EventFields()
+  let fields = EventFields()
 
   // Input.
-  var format: KernelTraceFormat?
-  var sawTraceCmdHeader = false
-  var lineNumber = 0
-  var vmemmap: UInt64?
-  var lastTime: UInt64 = 0
-  var startedOutput = false
+  @exclusivity(unchecked) var format: KernelTraceFormat?
+  @exclusivity(unchecked) var sawTraceCmdHeader = false
+  @exclusivity(unchecked) var lineNumber = 0
+  @exclusivity(unchecked) var vmemmap: UInt64?
+  @exclusivity(unchecked) var lastTime: UInt64 = 0
+  @exclusivity(unchecked) var startedOutput = false
 
   // Actors.
-  var actors: [ImportedActor] = []
-  var actorOfTask = PageTable(capacity: 64)
-  var actorNames: Set<String> = []
-  var interruptActor: Int32 = -1
-  var deviceActors: [String: Int32] = [:]
-  var currentDevice: Int32 = -1
+  @exclusivity(unchecked) var actors: [ImportedActor] = []
+  @exclusivity(unchecked) var actorOfTask = PageTable(capacity: 64)
+  @exclusivity(unchecked) var actorNames: Set<String> = []
+  @exclusivity(unchecked) var interruptActor: Int32 = -1
+  @exclusivity(unchecked) var deviceActors: [String: Int32] = [:]
+  @exclusivity(unchecked) var currentDevice: Int32 = -1
 
   // Pages and folios.
-  var folios: [ImportedFolio] = []
-  var folioOfPage = PageTable(capacity: 4096)
+  @exclusivity(unchecked) var folios: [ImportedFolio] = []
+  @exclusivity(unchecked) var folioOfPage = PageTable(capacity: 4096)
   /// Compound allocations of order > 0 seen (mm_page_alloc, the page cache), by head pfn.
-  var allocatedOrder = PageTable(capacity: 1024)
+  @exclusivity(unchecked) var allocatedOrder = PageTable(capacity: 1024)
   /// Backing seen for pages not yet declared: 1 anonymous, 2 page cache.
-  var backingHint = PageTable(capacity: 1024)
+  @exclusivity(unchecked) var backingHint = PageTable(capacity: 1024)
   /// Folios holding LRU-batch references.
-  var lruFolios: [Int32] = []
+  @exclusivity(unchecked) var lruFolios: [Int32] = []
   /// Whether the trace has `gup_put_folio` events (then the unpin API events are only context).
-  var sawGupPut = false
+  @exclusivity(unchecked) var sawGupPut = false
   /// The FOLL_* layout (`--kernel`, or learnt from the first flags value that tells).
-  var layout: GUPFlags.Layout?
+  @exclusivity(unchecked) var layout: GUPFlags.Layout?
 
   /// An importer writing its trace through `output` (which it flushes at the end).
   public init(fileName: String, options: ImportOptions, output: TraceOutput) {
@@ -111,6 +115,8 @@ public final class KernelTraceImporter {
 /// A task (or the interrupt context, a device, a guest vCPU) as an actor.
 struct ImportedActor {
   var name: String
+  /// `name` in UTF-8, written on every event line.
+  var nameBytes: [UInt8]
   var kind: ActorKind
   var role: String
   var declared = false

@@ -1,16 +1,36 @@
 /// The `key=value` fields of one event line, found once and looked up by
-/// key: up to 32 fields, kept as byte ranges (no allocation).
-struct EventFields {
+/// key: up to 32 fields, kept as byte ranges in storage allocated once (no
+/// allocation, no copy-on-write check per line).
+final class EventFields {
   static let capacity = 32
   /// Per field: where its key starts and ends, and where its value ends
   /// (the value starts after the '=').
-  var keyStart = [Int](repeating: 0, count: EventFields.capacity)
-  var keyEnd = [Int](repeating: 0, count: EventFields.capacity)
-  var valueEnd = [Int](repeating: 0, count: EventFields.capacity)
-  var count = 0
+  let keyStart = UnsafeMutablePointer<Int>.allocate(capacity: EventFields.capacity)
+  let keyEnd = UnsafeMutablePointer<Int>.allocate(capacity: EventFields.capacity)
+  let valueEnd = UnsafeMutablePointer<Int>.allocate(capacity: EventFields.capacity)
+  @exclusivity(unchecked) var count = 0
+  /// The body `scan` will split at the first lookup (events that need no
+  /// field, such as an LRU batch's long folio array, are never split).
+  @exclusivity(unchecked) var pending: Range<Int>?
+
+  init() {}
+
+  deinit {
+    keyStart.deallocate()
+    keyEnd.deallocate()
+    valueEnd.deallocate()
+  }
+
+  /// The fields of a new line: `body` is split at the first lookup.
+  @inline(__always)
+  func reset(_ body: Range<Int>) {
+    count = 0
+    pending = body
+  }
 
   /// Splits `body` at spaces; every token with a '=' after a name is a field.
-  mutating func scan(_ p: UnsafeBufferPointer<UInt8>, _ body: Range<Int>) {
+  func scan(_ p: UnsafeBufferPointer<UInt8>, _ body: Range<Int>) {
+    pending = nil
     count = 0
     var i = body.lowerBound
     let n = body.upperBound
@@ -42,6 +62,7 @@ struct EventFields {
 
   /// The value of field `key`, or nil.
   func value(_ p: UnsafeBufferPointer<UInt8>, _ key: StaticString) -> Range<Int>? {
+    if let body = pending { scan(p, body) }
     let kn = key.utf8CodeUnitCount
     let kp = key.utf8Start
     var f = 0

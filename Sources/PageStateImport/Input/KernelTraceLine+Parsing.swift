@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// Parsing of the line layouts. Each parser returns nil for a line that is
 /// not an event line of its format; `column` is then where it stopped making
 /// sense (for `--strict`). Byte-level, no allocation.
@@ -14,8 +22,12 @@ extension KernelTraceLine {
     // The CPU column: the first " [digits]" after the task.
     var cpuOpen = -1
     var k = taskStart + 1
+    let base = p.baseAddress!
     while k + 2 < n {
-      if p[k] == 0x5B && Bytes.isSpace(p[k - 1]) && Bytes.isDigit(p[k + 1]) {
+      // memchr finds the next '[' (the task name rarely holds one).
+      guard let hit = memchr(base + k, 0x5B, n - 2 - k) else { break }
+      k = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+      if Bytes.isSpace(p[k - 1]) && Bytes.isDigit(p[k + 1]) {
         var d = k + 1
         while d < n && Bytes.isDigit(p[d]) { d += 1 }
         if d < n && p[d] == 0x5D {

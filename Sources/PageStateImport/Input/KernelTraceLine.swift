@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Musl)
+  import Musl
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// The common part of one event line of a kernel trace, whatever the tool
 /// that printed it: the task, the CPU, the time, the event, the probe site of
 /// a kprobe, and where its fields start. Ranges are byte offsets into the
@@ -62,6 +70,25 @@ enum Bytes {
     b &- 0x30 < 10 || (b | 0x20) &- 0x61 < 6
   }
   @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 }
+  /// Whether the bytes at `r` of `p` are `other`'s.
+  @inline(__always) static func equal(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ other: [UInt8]) -> Bool {
+    guard r.count == other.count else { return false }
+    return other.withUnsafeBufferPointer { o in
+      r.isEmpty || memcmp(p.baseAddress! + r.lowerBound, o.baseAddress!, r.count) == 0
+    }
+  }
+  /// Whether `needle` occurs in the bytes at `r` of `p`.
+  static func contains(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>, _ needle: StaticString) -> Bool {
+    let m = needle.utf8CodeUnitCount
+    guard m > 0, r.count >= m else { return false }
+    let first = needle.utf8Start[0]
+    var i = r.lowerBound
+    while i + m <= r.upperBound {
+      if p[i] == first && memcmp(p.baseAddress! + i, needle.utf8Start, m) == 0 { return true }
+      i += 1
+    }
+    return false
+  }
   @inline(__always) static func isNameByte(_ b: UInt8) -> Bool {
     (b | 0x20) &- 0x61 < 26 || b &- 0x30 < 10 || b == 0x5F
   }

@@ -5,9 +5,11 @@
 public final class TraceOutput {
   @usableFromInline static let capacity = 1 << 20
   @usableFromInline let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: TraceOutput.capacity + 4096)
-  @usableFromInline var count = 0
+  // One writer at a time, by contract: no dynamic exclusivity checks on the
+  // hot counters (they cost more than the formatting).
+  @exclusivity(unchecked) @usableFromInline var count = 0
   let sink: (UnsafeRawBufferPointer) -> Void
-  @usableFromInline var eventCount = 0
+  @exclusivity(unchecked) @usableFromInline var eventCount = 0
   /// Event lines written so far.
   public var events: Int { eventCount }
 
@@ -40,7 +42,8 @@ public final class TraceOutput {
   }
 
   /// Text of any length: flushes as it goes, so a long string never overruns the buffer.
-  public func text(_ s: String) {
+  /// (Not `text(_:)`: a literal would pick this overload over `StaticString`'s.)
+  public func string(_ s: String) {
     for b in s.utf8 {
       byte(b)
       if count >= TraceOutput.capacity { flush() }
@@ -106,7 +109,7 @@ public final class TraceOutput {
 
   /// A whole line of text (header, comments).
   public func line(_ s: String) {
-    text(s)
+    string(s)
     end()
   }
 }

@@ -76,7 +76,7 @@ import Testing
     #expect(text(line.event) == c.event)
     #expect(line.inInterrupt == c.interrupt)
     // The fields are found in every format.
-    var fields = EventFields()
+    let fields = EventFields()
     bytes.withUnsafeMutableBufferPointer { m in
       let p = UnsafeBufferPointer(m)
       fields.scan(p, line.body)
