@@ -53,6 +53,20 @@ public struct ImportSummary: Sendable {
 
   public init(file: String) { self.file = file }
 
+  /// Adds what the scanning stage counted (lines, events, context, unknown,
+  /// unparsed, cut lines, lost events) to this, the applying stage's summary.
+  mutating func merge(_ scanned: ImportSummary) {
+    lines = scanned.lines
+    events = scanned.events
+    context += scanned.context
+    unknown = scanned.unknown
+    unparsed = scanned.unparsed
+    unparsedLines = scanned.unparsedLines
+    truncated = scanned.truncated
+    lostEvents = scanned.lostEvents
+    lostMarkers = scanned.lostMarkers
+  }
+
   static func note(_ table: inout [String: (count: Int, lines: [Int])], _ name: String, line: Int) {
     var entry = table[name] ?? (0, [])
     entry.count += 1

@@ -22,12 +22,11 @@ public final class KernelTraceImporter {
   let options: ImportOptions
   let out: TraceOutput
   @exclusivity(unchecked) public internal(set) var summary: ImportSummary
-  let table = KernelEventTable()
   let fields = EventFields()
 
   // Input.
+  /// The input format, as the scanner found it (for the output's header).
   @exclusivity(unchecked) var format: KernelTraceFormat?
-  @exclusivity(unchecked) var sawTraceCmdHeader = false
   @exclusivity(unchecked) var lineNumber = 0
   @exclusivity(unchecked) var vmemmap: UInt64?
   @exclusivity(unchecked) var lastTime: UInt64 = 0
@@ -61,33 +60,76 @@ public final class KernelTraceImporter {
     self.options = options
     self.out = output
     self.summary = ImportSummary(file: fileName)
-    self.format = options.format
     self.vmemmap = options.vmemmap
     self.layout = options.kernel.flatMap(GUPFlags.layout(release:))
   }
 
   /// Reads every line of `source`. Throws only for `--strict` (the first line
-  /// not understood), a read error, or a trace beyond the language's limits.
+  /// not understood), a read error, or a trace beyond the language's limits;
+  /// the statements of the lines before the error are written.
+  ///
+  /// Two stages: this thread reads, parses and classifies
+  /// (`KernelTraceScanner`); a serial queue applies the batches it hands on,
+  /// at most four in flight (bounded memory), in order. The output is the
+  /// same as one thread's.
   @discardableResult
   public func run(_ source: ByteSource) throws(TraceError) -> ImportSummary {
-    if let failure = try source.forEachLine(limit: KernelTraceImporter.lineLimit, { (line) throws(TraceError) in
-      lineNumber = line.number
-      summary.lines = line.number
-      if line.isTruncated {
-        summary.truncated += 1
-        if options.strict {
-          throw error(column: KernelTraceImporter.lineLimit + 1, "line is longer than \(KernelTraceImporter.lineLimit) bytes")
+    let scanner = KernelTraceScanner(fileName: fileName, options: options)
+    let apply = ApplyStage(importer: self)
+    var scanError: TraceError?
+    do {
+      if let failure = try source.forEachLine(limit: KernelTraceImporter.lineLimit, { (line) throws(TraceError) in
+        scanner.lineNumber = line.number
+        scanner.summary.lines = line.number
+        if line.isTruncated {
+          scanner.summary.truncated += 1
+          if options.strict {
+            throw scanner.error(column: KernelTraceImporter.lineLimit + 1, "line is longer than \(KernelTraceImporter.lineLimit) bytes")
+          }
+          return
         }
-        return
+        try scanner.scan(line.bytes)
+        if scanner.batch.isFull {
+          guard apply.submit(scanner.take()) else { throw ApplyStage.stopped }
+        }
+      }) {
+        scanError = TraceError(SourceLocation(file: fileName, line: scanner.lineNumber, column: 1), "cannot read '\(fileName)': \(failure)")
       }
-      try handle(line.bytes)
-    }) {
-      throw TraceError(SourceLocation(file: fileName, line: lineNumber, column: 1), "cannot read '\(fileName)': \(failure)")
+    } catch {
+      scanError = error
     }
+    _ = apply.submit(scanner.take())
+    // The apply stage's error comes from an earlier line than the scanner's.
+    if let e = apply.finish() { throw e }
+    if let scanError, scanError.message != ApplyStage.stopped.message { throw scanError }
+    summary.merge(scanner.summary)
     try finish()
     summary.format = format
     out.flush()
     return summary
+  }
+
+  /// Applies one batch of the scanner's, in order.
+  func process(_ batch: KernelTraceScanner.Batch) throws(TraceError) {
+    if format == nil { format = batch.format }
+    try batch.bytes.withUnsafeBufferPointer { (all) throws(TraceError) in
+      for r in batch.records {
+        lineNumber = r.number
+        guard let kind = r.kind else {
+          comment(batch.comments[r.offset])
+          continue
+        }
+        let p = UnsafeBufferPointer(rebasing: all[r.offset..<(r.offset + r.length)])
+        fields.reset(r.line.body)
+        var time = r.line.time
+        if time < lastTime {
+          summary.clampedTimes += 1
+          time = lastTime
+        }
+        lastTime = time
+        try apply(kind, p, r.line, time: time)
+      }
+    }
   }
 
   func error(column: Int, _ message: String) -> TraceError {

@@ -1,8 +1,69 @@
 import PageStateTrace
 
-/// One input line: headers, lost-event markers, event lines, their kinds.
-extension KernelTraceImporter {
-  func handle(_ p: UnsafeBufferPointer<UInt8>) throws(TraceError) {
+/// Stage one of an import: reads each line once, tells headers, lost-event
+/// markers and event lines apart, detects the format, parses an event
+/// line's common part and classifies it, and hands the lines that change
+/// something (events the model tracks, comments about lost events) on in
+/// batches, in order. It runs on the thread that reads the input; the
+/// `KernelTraceImporter` applies the batches on another.
+final class KernelTraceScanner {
+  /// One line handed on: an event (`kind`), or a comment (`kind` nil) for the output.
+  struct Record {
+    var kind: KernelEvent?
+    var line: KernelTraceLine
+    var number: Int
+    /// The line's bytes in `Batch.bytes`, or the comment's index in `Batch.comments`.
+    var offset: Int
+    var length: Int
+  }
+
+  /// Lines handed on together (about 1 MiB of input): bounded memory.
+  struct Batch {
+    var bytes: [UInt8] = []
+    var records: [Record] = []
+    var comments: [String] = []
+    /// The input format, once known.
+    var format: KernelTraceFormat?
+    var isFull: Bool { bytes.count >= 1 << 20 || records.count >= 16384 }
+  }
+
+  let fileName: String
+  let options: ImportOptions
+  let table = KernelEventTable()
+  @exclusivity(unchecked) var format: KernelTraceFormat?
+  @exclusivity(unchecked) var sawTraceCmdHeader = false
+  @exclusivity(unchecked) var lineNumber = 0
+  /// What this stage counts: lines, events, context, unknown, unparsed, lost.
+  @exclusivity(unchecked) var summary: ImportSummary
+  @exclusivity(unchecked) var batch = Batch()
+
+  init(fileName: String, options: ImportOptions) {
+    self.fileName = fileName
+    self.options = options
+    self.format = options.format
+    self.summary = ImportSummary(file: fileName)
+    batch.bytes.reserveCapacity(1 << 20 + KernelTraceImporter.lineLimit)
+  }
+
+  /// The batch so far; a new one starts.
+  func take() -> Batch {
+    var b = batch
+    b.format = format
+    batch = Batch()
+    batch.bytes.reserveCapacity(1 << 20 + KernelTraceImporter.lineLimit)
+    return b
+  }
+
+  func error(column: Int, _ message: String) -> TraceError {
+    TraceError(SourceLocation(file: fileName, line: lineNumber, column: column), message)
+  }
+
+  func comment(_ text: String) {
+    batch.records.append(Record(kind: nil, line: KernelTraceLine(), number: lineNumber, offset: batch.comments.count, length: 0))
+    batch.comments.append(text)
+  }
+
+  func scan(_ p: UnsafeBufferPointer<UInt8>) throws(TraceError) {
     var i = 0
     while i < p.count && Bytes.isSpace(p[i]) { i += 1 }
     if i == p.count { return }
@@ -43,14 +104,8 @@ extension KernelTraceImporter {
       summary.context += 1
       return
     }
-    fields.reset(line.body)
-    var time = line.time
-    if time < lastTime {
-      summary.clampedTimes += 1
-      time = lastTime
-    }
-    lastTime = time
-    try apply(kind, p, line, time: time)
+    batch.records.append(Record(kind: kind, line: line, number: lineNumber, offset: batch.bytes.count, length: p.count))
+    batch.bytes.append(contentsOf: p)
   }
 
   /// `# entries-in-buffer/entries-written: 756/900` says 144 events were overwritten.
@@ -74,7 +129,6 @@ extension KernelTraceImporter {
     let n = Int(t[r.upperBound...].prefix { $0.isNumber }) ?? 0
     summary.lostEvents += n
     summary.lostMarkers.append(lineNumber)
-    startOutput()
     comment("# \(t.trimmingCharacters(" ")): the ring buffer lost \(n == 0 ? "some" : String(n)) events here (input line \(lineNumber)); references and writebacks around this point may be missing")
     return true
   }
@@ -113,9 +167,11 @@ extension KernelTraceImporter {
     }
   }
 
-  func text(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
-    String(decoding: UnsafeBufferPointer(rebasing: p[r]), as: UTF8.self)
-  }
+}
+
+/// The text of the bytes at `r` of `p`.
+func text(_ p: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> String {
+  String(decoding: UnsafeBufferPointer(rebasing: p[r]), as: UTF8.self)
 }
 
 extension String {
