@@ -76,6 +76,14 @@ import Testing
     return out
   }
 
+  @Test("the kernel's own lost-event markers are counted and marked in the output", arguments: ["6.1.0-57-amd64", "6.12.95+deb12-amd64"])
+  func lostEvents(_ kernel: String) throws {
+    let r = try importFixture("Fixtures/real/\(kernel)/wb.lost.txt")
+    #expect(!r.summary.lostMarkers.isEmpty)
+    #expect(r.summary.lostEvents > 300)
+    #expect(r.trace.contains("events here (input line \(r.summary.lostMarkers[0]))"))
+  }
+
   @Test("io_uring registered buffers: a long-term pin on each page the workload names, and DMA on them", arguments: ["6.1.0-57-amd64", "6.12.95+deb12-amd64"])
   func uringGroundTruth(_ kernel: String) throws {
     let r = try importFixture("Fixtures/real/\(kernel)/uring.txt")
