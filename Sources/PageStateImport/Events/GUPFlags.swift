@@ -2,8 +2,8 @@
 ///
 /// Until 6.1 every flag was a `#define` in `include/linux/mm.h`
 /// (`FOLL_WRITE 0x01`, `FOLL_GET 0x04`, `FOLL_LONGTERM 0x10000`,
-/// `FOLL_PIN 0x40000`). 6.2 (commit 2c2241081f7d, "mm/gup: move private gup
-/// FOLL_ flags to internal.h") renumbered them: `FOLL_WRITE 1 << 0`,
+/// `FOLL_PIN 0x40000`). The 6.2 cycle ("mm/gup: move private gup FOLL_
+/// flags to internal.h") renumbered them: `FOLL_WRITE 1 << 0`,
 /// `FOLL_GET 1 << 1`, `FOLL_LONGTERM 1 << 8` in `include/linux/mm_types.h`,
 /// and the internal `FOLL_PIN 1 << 19` in `mm/internal.h`.
 struct GUPFlags {

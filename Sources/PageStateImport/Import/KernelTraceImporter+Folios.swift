@@ -158,8 +158,10 @@ extension KernelTraceImporter {
           ?? holds.firstIndex(where: { kinds.contains($0.kind) })
       else { break }
       let take = Int(min(left, holds[h].count))
-      emitRelease(holds[h], holds[h].pages.prefix(take), time: time, from: what)
-      folios[Int(f)].holds[h].pages.removeFirst(take)
+      // The latest references go first: a partial release keeps the first
+      // page's (io_coalesce_buffer() keeps one pin per folio, its first page's).
+      emitRelease(holds[h], holds[h].pages.suffix(take), time: time, from: what)
+      folios[Int(f)].holds[h].pages.removeLast(take)
       if folios[Int(f)].holds[h].pages.isEmpty { folios[Int(f)].holds.remove(at: h) }
       left -= UInt64(take)
     }
