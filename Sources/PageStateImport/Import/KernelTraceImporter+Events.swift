@@ -29,7 +29,7 @@ extension KernelTraceImporter {
     case .grab: try grab(a, p, time: time)
     case .followPage: try followPage(a, p, time: time)
     case .gupPut: try gupPut(a, p, time: time)
-    case .unpinPage, .unpinPages, .unpinFolio: unpinCall(a, kind, p)
+    case .unpinPage, .unpinPages, .unpinFolio: try unpinCall(a, kind, p, time: time)
     case .writebackStart: try writebackStart(a, p, time: time)
     case .writebackEnd: try writebackEnd(a, p, time: time)
     case .lruAdd:
@@ -51,7 +51,7 @@ extension KernelTraceImporter {
     case .pageCacheAdd:
       guard let pfn = fields.number(p, "pfn") else { return malformed("mm_filemap_add_to_page_cache") }
       backingHint.set(pfn, 2)
-      if let k = fields.number(p, "order"), k > 0, k <= UInt64(TraceReader.Limits.maxOrder) {
+      if let k = fields.number(p, "order"), k > 0, k <= UInt64(TraceReader.Limits.maxOrder), pfn & ((1 << k) - 1) == 0 {
         allocatedOrder.set(pfn, Int32(k))
       }
       summary.context += 1
@@ -234,7 +234,9 @@ extension KernelTraceImporter {
   /// `unpin_user_page(s)()`, `unpin_folio()`: kept until the actor's next
   /// event; dropped if `gup_put_folio()` events follow (they are the unpins),
   /// applied as unpins if none do (a trace without that probe).
-  func unpinCall(_ a: Int32, _ kind: KernelEvent, _ p: UnsafeBufferPointer<UInt8>) {
+  func unpinCall(_ a: Int32, _ kind: KernelEvent, _ p: UnsafeBufferPointer<UInt8>, time: UInt64) throws(TraceError) {
+    // Bounded: a task that only ever calls the unpin API has its calls applied in bulk.
+    if actors[Int(a)].pendingUnpins.count > 4096 { try flushPending(a, time: time) }
     noteVmemmap(p)
     switch kind {
     case .unpinPage:
@@ -351,7 +353,7 @@ extension KernelTraceImporter {
   func pageAlloc(_ p: UnsafeBufferPointer<UInt8>) {
     summary.context += 1
     guard let pfn = fields.number(p, "pfn") else { return malformed("mm_page_alloc") }
-    guard let k = fields.number(p, "order"), k > 0, k <= UInt64(TraceReader.Limits.maxOrder),
+    guard let k = fields.number(p, "order"), k > 0, k <= UInt64(TraceReader.Limits.maxOrder), pfn & ((1 << k) - 1) == 0,
       let r = fields.value(p, "gfp_flags")
     else {
       allocatedOrder.remove(pfn)

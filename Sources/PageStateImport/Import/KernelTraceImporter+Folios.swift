@@ -32,11 +32,13 @@ extension KernelTraceImporter {
   /// `chead=` (odd: the head's address + 1) with `torder=K`.
   func shape(_ p: UnsafeBufferPointer<UInt8>, pfn: UInt64) -> (head: UInt64, order: UInt8)? {
     if let h = fields.number(p, "head") {
-      if h == 1, let k = fields.number(p, "order"), k > 0, k <= UInt64(TraceReader.Limits.maxOrder) {
+      // A folio's head is aligned to its size: a field that says otherwise is not believed.
+      if h == 1, let k = fields.number(p, "order"), k > 0, k <= UInt64(TraceReader.Limits.maxOrder), pfn & ((1 << k) - 1) == 0 {
         return (pfn, UInt8(k))
       }
       if h == 0, let c = fields.number(p, "chead"), c & 1 == 1, let head = self.pfn(pointer: c - 1),
-        let k = fields.number(p, "torder"), k > 0, k <= UInt64(TraceReader.Limits.maxOrder), head <= pfn, pfn - head < 1 << k
+        let k = fields.number(p, "torder"), k > 0, k <= UInt64(TraceReader.Limits.maxOrder), head <= pfn, pfn - head < 1 << k,
+        head & ((1 << k) - 1) == 0
       {
         return (head, UInt8(k))
       }
@@ -137,9 +139,11 @@ extension KernelTraceImporter {
   /// from `page` (one each), on folio `f`.
   func hold(_ f: Int32, actor: Int32, kind: ImportedHold.Kind, page: UInt64, count: UInt64) {
     if let h = folios[Int(f)].holds.firstIndex(where: { $0.actor == actor && $0.kind == kind }) {
-      folios[Int(f)].holds[h].pages.append(contentsOf: page..<(page + count))
+      folios[Int(f)].holds[h].add(page, count: count)
     } else {
-      folios[Int(f)].holds.append(ImportedHold(actor: actor, kind: kind, pages: Array(page..<(page + count))))
+      var hold = ImportedHold(actor: actor, kind: kind)
+      hold.add(page, count: count)
+      folios[Int(f)].holds.append(hold)
     }
     if kind == .lru { lruFolios.append(f) }
   }
@@ -160,9 +164,9 @@ extension KernelTraceImporter {
       let take = Int(min(left, holds[h].count))
       // The latest references go first: a partial release keeps the first
       // page's (io_coalesce_buffer() keeps one pin per folio, its first page's).
-      emitRelease(holds[h], holds[h].pages.suffix(take), time: time, from: what)
-      folios[Int(f)].holds[h].pages.removeLast(take)
-      if folios[Int(f)].holds[h].pages.isEmpty { folios[Int(f)].holds.remove(at: h) }
+      let pages = folios[Int(f)].holds[h].removeLatest(UInt64(take))
+      emitRelease(holds[h], pages[...], time: time, from: what)
+      if folios[Int(f)].holds[h].count == 0 { folios[Int(f)].holds.remove(at: h) }
       left -= UInt64(take)
     }
     return left
@@ -190,7 +194,7 @@ extension KernelTraceImporter {
   /// The folio was freed: whatever it still held went where the trace cannot see.
   func releaseAll(_ f: Int32, time: UInt64, from what: StaticString) {
     for h in folios[Int(f)].holds where h.kind != .lru {
-      emitRelease(h, h.pages[...], time: time, from: what)
+      emitRelease(h, h.allPages[...], time: time, from: what)
       summary.releasedAtFree += Int(h.count)
     }
     folios[Int(f)].holds.removeAll { $0.kind != .lru }

@@ -201,7 +201,44 @@ struct ImportedHold {
   }
   var actor: Int32
   var kind: Kind
-  /// The page of each reference (a page twice for two references on it).
-  var pages: [UInt64]
-  var count: UInt64 { UInt64(pages.count) }
+  /// The pages the references were taken on, in order, as runs of
+  /// references on one page (a page taken again and again, as KVM's faults
+  /// take a FOLL_GET reference whose put_page() is inline, stays one entry).
+  var runs: [(page: UInt64, count: UInt64)] = []
+  var count: UInt64 = 0
+
+  init(actor: Int32, kind: Kind) {
+    self.actor = actor
+    self.kind = kind
+  }
+
+  mutating func add(_ page: UInt64, count n: UInt64) {
+    var q = page
+    while q < page + n {
+      if let last = runs.last, last.page == q {
+        runs[runs.count - 1].count += 1
+      } else {
+        runs.append((q, 1))
+      }
+      q += 1
+    }
+    count += n
+  }
+
+  /// Takes the latest `n` references off, and returns their pages.
+  mutating func removeLatest(_ n: UInt64) -> [UInt64] {
+    var pages: [UInt64] = []
+    var left = n
+    while left > 0, let last = runs.last {
+      let k = min(left, last.count)
+      pages.append(contentsOf: repeatElement(last.page, count: Int(k)))
+      if k == last.count { runs.removeLast() } else { runs[runs.count - 1].count -= k }
+      left -= k
+    }
+    count -= n - left
+    return pages
+  }
+
+  /// Every page, one per reference.
+  var allPages: [UInt64] { runs.flatMap { repeatElement($0.page, count: Int($0.count)) } }
 }

@@ -199,6 +199,18 @@ func page(_ pfn: UInt64) -> String { "0x" + String(0xffd4_0000_0000_0000 + pfn *
     #expect(r.statements.contains("memory 0xb0+2 order=1 backing=anon"))
   }
 
+  @Test("a head or allocation at a pfn not aligned to its order is not believed (a folio's head is aligned)")
+  func misalignedShapes() throws {
+    let t = [
+      ft("1.0", "grab_page", "(try_grab_page+0x0/0x100) page=\(page(0x7d4ee)) head=1 order=18 flags=0x5"),
+      ft("1.1", "mm_page_alloc", "page=0 pfn=0x103 order=2 migratetype=1 gfp_flags=GFP_HIGHUSER_MOVABLE|__GFP_COMP"),
+      ft("1.2", "grab_page", "(try_grab_page+0x0/0x100) page=\(page(0x103)) flags=0x5"),
+    ].joined(separator: "\n")
+    let r = try importText(t)
+    #expect(r.statements.contains("memory 0x7d4ee+1 order=0 backing=anon"))
+    #expect(r.statements.contains("memory 0x103+1 order=0 backing=anon"))
+  }
+
   @Test("lost events are counted and marked in the output, never ignored")
   func lostEvents() throws {
     let t = [
