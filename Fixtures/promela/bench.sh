@@ -24,7 +24,7 @@ measure() {
   local out=$1; shift
   local t0 t1 rss cpu=-
   t0=$(now)
-  /usr/bin/time -f "%M" -o "$WORK/time.txt" "$@" > "$out" || true
+  /usr/bin/time -f "%M" -o "$WORK/time.txt" "$@" > "$out" 2>&1 || true  # explore's timing is on stderr
   t1=$(now)
   rss=$(tail -1 "$WORK/time.txt")
   if [ "$HAVE_PERF" = 1 ]; then
@@ -83,7 +83,7 @@ explore_case() {
     st=$(awk '/^  states/ {gsub(",", "", $2); print $2}' "$WORK/out.txt")
     tr=$(awk '/^  states/ {gsub(",", "", $4); print $4}' "$WORK/out.txt")
     # the search's own time, from its states/s figure (its "ms" is rounded down)
-    rate=$(awk '/^  states/ {for (i = 1; i <= NF; i++) if ($i == "states/s") print $(i - 1)}' "$WORK/out.txt")
+    rate=$(awk '/^pagestate explore: / {for (i = 1; i <= NF; i++) if ($i == "states/s") print $(i - 1)}' "$WORK/out.txt")
     search=$(awk -v s="$st" -v r="$rate" 'BEGIN {printf "%.3f", (r > 0) ? s / r * 1000 : 0}')
     echo "$st $tr $wall $cpu $search $rss" >> "$f"
   done

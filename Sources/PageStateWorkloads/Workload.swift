@@ -37,6 +37,22 @@ public struct WorkloadParameters: Sendable {
     folioOrder = workload == .snp ? 9 : 2
   }
 
+  /// The page count is a multiple of this: whole folios (of each of the
+  /// three regions, for `mixed`).
+  public var pageUnit: UInt64 {
+    (UInt64(1) << UInt64(max(0, min(folioOrder, TraceReader.Limits.maxOrder)))) * (workload == .mixed ? 3 : 1)
+  }
+
+  /// Rounds `pages` down to a multiple of `pageUnit` (up to one unit, if
+  /// smaller), so that any `--pages N` is taken; the message says what it
+  /// became, nil if nothing changed.
+  public mutating func roundPages() -> String? {
+    guard folioOrder >= 0 && folioOrder <= TraceReader.Limits.maxOrder, pages % pageUnit != 0 || pages == 0 else { return nil }
+    let asked = pages
+    pages = max(pageUnit, pages - pages % pageUnit)
+    return "--pages \(asked) rounded to \(pages), a multiple of \(pageUnit) (\(workload == .mixed ? "three regions of " : "")folios of order \(folioOrder))"
+  }
+
   /// Checks the combination; the message says what to change.
   public func validate() -> String? {
     if workload == .snp && architecture != .sevSNP {
@@ -48,10 +64,8 @@ public struct WorkloadParameters: Sendable {
     if folioOrder < 0 || folioOrder > TraceReader.Limits.maxOrder {
       return "--folio-order must be 0 to \(TraceReader.Limits.maxOrder)"
     }
-    let folio = UInt64(1) << UInt64(folioOrder)
-    let regions: UInt64 = workload == .mixed ? 3 : 1
-    if pages == 0 || pages % (folio * regions) != 0 {
-      return "--pages must be a positive multiple of \(folio * regions) (\(regions > 1 ? "three regions of " : "")folios of order \(folioOrder))"
+    if pages < pageUnit || pages % pageUnit != 0 {
+      return "--pages must be a positive multiple of \(pageUnit) (\(workload == .mixed ? "three regions of " : "")folios of order \(folioOrder)); roundPages() makes it one"
     }
     if pages > TraceReader.Limits.declaredPages {
       return "--pages may be at most \(TraceReader.Limits.declaredPages)"

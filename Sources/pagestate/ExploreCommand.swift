@@ -7,7 +7,8 @@ import PageStateExplore
 import PageStateModel
 import PageStateTrace
 
-func runExplore(_ args: ArraySlice<String>) -> Int32 {
+func runExplore(_ raw: ArraySlice<String>) -> Int32 {
+  let args = splittingEquals(raw)[...]
   var rest: [String] = []
   var maxStates = 1_000_000
   var output: String?
@@ -30,7 +31,7 @@ func runExplore(_ args: ArraySlice<String>) -> Int32 {
     }
     i += 1
   }
-  let o = parseOptions(rest[...])
+  let o = parseOptions(rest[...], command: "explore")
   guard o.positional.count == 1 else { usageError("explore takes one FILE") }
   let path = o.positional[0]
   let name = path == "-" ? "<stdin>" : path
@@ -62,13 +63,15 @@ func runExplore(_ args: ArraySlice<String>) -> Int32 {
   }
   let rate = result.seconds > 0 ? Int(Double(result.states) / result.seconds) : 0
   out.write("\(name): explored under policy \(result.policy)\n")
-  out.write("  states \(result.states), transitions \(result.transitions) (\(result.sleptTransitions) skipped by sleep sets, \(result.reexplored) states re-explored), depth \(result.depth), \(String(Int(result.seconds * 1000))) ms, \(rate) states/s\n")
+  // The timing goes to standard error: standard output is the same run to run.
+  out.write("  states \(result.states), transitions \(result.transitions) (\(result.sleptTransitions) skipped by sleep sets, \(result.reexplored) states re-explored), depth \(result.depth)\n")
+  err.write("pagestate explore: \(String(Int(result.seconds * 1000))) ms, \(rate) states/s\n")
   guard let finding = result.finding, let cex = result.counterexample else {
     if result.incomplete {
       out.write("warning: the search stopped at --max-states \(maxStates) without a finding: it is INCOMPLETE, raise --max-states to search further\n")
-    } else {
-      out.write("no interleaving has a finding of severity error or hang\n")
+      return 3  // not 0: a clean complete search's code
     }
+    out.write("no interleaving has a finding of severity error or hang\n")
     return 0
   }
   out.write("found \(finding.kind.rawValue) (\(finding.severity.rawValue)) after \(result.path?.count ?? 0) events: \(finding.actor) \(finding.event): \(finding.message)\n")

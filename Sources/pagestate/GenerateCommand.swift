@@ -7,7 +7,9 @@
 import PageStateTrace
 import PageStateWorkloads
 
-func runGenerate(_ args: ArraySlice<String>) -> Int32 {
+func runGenerate(_ raw: ArraySlice<String>) -> Int32 {
+  let args = splittingEquals(raw)[...]
+  if args.contains("--help") || args.contains("-h") { return printUsage(of: "generate") }
   let names = Workload.allCases.map(\.rawValue)
   guard let name = args.first, !name.hasPrefix("-") else {
     usageError("generate takes a workload: \(names.joined(separator: ", "))")
@@ -17,6 +19,7 @@ func runGenerate(_ args: ArraySlice<String>) -> Int32 {
   }
   var p = WorkloadParameters(workload: workload)
   var i = args.index(after: args.startIndex)
+  var pagesGiven = false
   func number(_ flag: String) -> UInt64 {
     i += 1
     guard i < args.endIndex else { usageError("\(flag) needs a value") }
@@ -27,7 +30,9 @@ func runGenerate(_ args: ArraySlice<String>) -> Int32 {
   }
   while i < args.endIndex {
     switch args[i] {
-    case "--pages": p.pages = number("--pages")
+    case "--pages":
+      p.pages = number("--pages")
+      pagesGiven = true
     case "--events": p.events = number("--events")
     case "--seed": p.seed = number("--seed")
     case "--folio-order":
@@ -45,6 +50,8 @@ func runGenerate(_ args: ArraySlice<String>) -> Int32 {
     }
     i += 1
   }
+  // The default (65536) is rounded silently; a value the user gave, with a note.
+  if let note = p.roundPages(), pagesGiven { err.write("pagestate generate: \(note)\n") }
   if let problem = p.validate() { usageError(problem) }
   let output = TraceOutput { bytes in
     var done = 0

@@ -18,11 +18,17 @@ struct StandardOutput: TextOutputStream {
     buffer.append(contentsOf: string.utf8)
     if buffer.count >= 1 << 16 { flush() }
   }
+  /// The first write error (errno), if any: reported, exit 2.
+  var failure: Int32?
   mutating func flush() {
     var done = 0
-    while done < buffer.count {
+    while done < buffer.count && failure == nil {
       let n = buffer.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-      if n <= 0 { break }
+      if n < 0 && errno == EINTR { continue }
+      if n <= 0 {
+        failure = n < 0 ? errno : ENOSPC
+        break
+      }
       done += n
     }
     buffer.removeAll(keepingCapacity: true)
@@ -32,8 +38,15 @@ struct StandardOutput: TextOutputStream {
 nonisolated(unsafe) var out = StandardOutput(fd: 1)
 nonisolated(unsafe) var err = StandardOutput(fd: 2)
 
+/// Flushes both streams and exits; a failed write of standard output (a
+/// full disk, `> /dev/full`) is an error, exit 2.
 func exitFlushing(_ status: Int32) -> Never {
   out.flush()
+  if let e = out.failure {
+    err.write("pagestate: cannot write standard output: \(String(cString: strerror(e)))\n")
+    err.flush()
+    exit(2)
+  }
   err.flush()
   exit(status)
 }
@@ -41,30 +54,128 @@ func exitFlushing(_ status: Int32) -> Never {
 let usage = """
   usage: pagestate [demo]
          pagestate replay FILE [--policy P] [--set knob=value]... [--format text|json|sarif]
-                [--timeline OUT.svg] [--perfetto OUT.json] [--quiet] [--threads N]
+                [--timeline OUT.svg] [--perfetto OUT.json] [--quiet] [--threads N] [--max-findings N]
          pagestate compare FILE [--policies P1,P2,...] [--set knob=value]... [--format text|json|sarif] [--all]
-                [--timeline OUT.svg] [--perfetto OUT.json] [--quiet] [--threads N]
-         pagestate check FILE_OR_DIR... [--format text|sarif] [--quiet]
+                [--timeline OUT.svg] [--perfetto OUT.json] [--quiet] [--threads N] [--max-findings N]
+         pagestate check FILE_OR_DIR... [--format text|sarif] [--set knob=value]... [--quiet] [--allow-empty]
          pagestate explain KIND
-         pagestate explore FILE [--policy P] [--set knob=value]... [--max-states N] [--output CEX.trace]
+         pagestate explore FILE [--policy P] [--set knob=value]... [--max-states N] [--output CEX.trace] [--no-reduction]
          pagestate generate WORKLOAD [--pages N] [--events N] [--seed S] [--arch A] [--folio-order K]
          pagestate import KERNEL-TRACE [--from F] [--arch A] [--guest G] [--strict]   (import --help)
+         pagestate help [COMMAND]     pagestate COMMAND --help     pagestate --version
   FILE may be - for standard input. Presets: page, folio, split, refuse.
-  --quiet: replay/compare print nothing (exit status only), check prints only
-  failures and the closing line. --threads N: at most N threads replay (default:
-  one per core; 1 runs everything in one thread, for sweeps that start many
-  processes at once). Colour when standard output is a terminal and
-  NO_COLOR is unset; a progress line on standard error when it is a terminal.
+  --opt=value is --opt value. `pagestate COMMAND --help` says what each option does.
 
   """
+
+/// Each command's own usage: `pagestate CMD --help`, `pagestate help CMD`.
+let commandUsage: [String: String] = [
+  "demo": """
+    usage: pagestate [demo]
+      The built-in scenarios S1 (s390 PV virtio ring in a large folio) and S15
+      (SEV-SNP: one 4K page of a 2 MiB guest_memfd folio shared) under the four
+      presets side by side. Exit 0.
+
+    """,
+  "replay": """
+    usage: pagestate replay FILE [--policy P] [--set knob=value]... [--format text|json|sarif]
+                  [--timeline OUT.svg] [--perfetto OUT.json] [--quiet] [--threads N] [--max-findings N]
+      Replays a trace under one policy and reports its findings and statistics.
+      --policy P         a preset: page, folio, split, refuse (default: the file's, else split)
+      --set knob=value   a knob over the preset (repeatable; docs/model-*.md)
+      --format F         text (default), json (docs/json.md) or sarif (for code scanning)
+      --timeline F.svg   an SVG timeline of the pages, waits and findings
+      --perfetto F.json  a Perfetto/Chrome trace (ui.perfetto.dev)
+      --quiet            no report: the exit status only
+      --threads N        at most N threads (1: everything on this one)
+      --max-findings N   findings kept with their details (default 10000; 0: all); counts stay exact
+      FILE may be - (standard input). Exit 0 clean, 1 findings of severity error or hang, 2 bad input.
+
+    """,
+  "compare": """
+    usage: pagestate compare FILE [--policies P1,P2,...] [--set knob=value]... [--format text|json|sarif] [--all]
+                  [--timeline OUT.svg] [--perfetto OUT.json] [--quiet] [--threads N] [--max-findings N]
+      Replays a trace under several policies (default: the four presets) from one parse,
+      and prints the rows that differ side by side, then each policy's first finding.
+      --policies LIST    comma-separated presets
+      --all              every row, with * on those that differ
+      (--set, --format, --timeline, --perfetto, --quiet, --threads, --max-findings: as for replay)
+      Exit 0 clean under every policy, 1 findings of severity error or hang, 2 bad input.
+
+    """,
+  "check": """
+    usage: pagestate check FILE_OR_DIR... [--format text|sarif] [--set knob=value]... [--quiet] [--allow-empty]
+      Verifies the `expect` lines of every *.trace file (directories recursively, in order).
+      A file with no `expect` line, and a directory with no trace, fail unless --allow-empty.
+      --format F         text (default: a line per file) or sarif (failed expectations at their lines)
+      --set knob=value   a knob over each file's policies
+      --quiet            only failures and the closing line
+      Exit 0 all pass, 1 an expectation failed, 2 bad input.
+
+    """,
+  "explain": """
+    usage: pagestate explain KIND
+      What a finding kind means, with the kernel context (pagestate explain hang).
+
+    """,
+  "explore": """
+    usage: pagestate explore FILE [--policy P] [--set knob=value]... [--max-states N] [--output CEX.trace] [--no-reduction]
+      Searches every interleaving of the actors' events for one that reaches a finding of
+      severity error or hang, and prints the shortest as a replayable trace (docs/explore.md).
+      --max-states N     stop after N states (default 1000000): the search is then incomplete
+      --output F         write the counterexample there
+      --no-reduction     no sleep sets (for checking the reduction)
+      Exit 0 nothing found in a complete search, 1 found, 2 bad input, 3 stopped at --max-states.
+
+    """,
+  "generate": """
+    usage: pagestate generate WORKLOAD [--pages N] [--events N] [--seed S] [--arch A] [--folio-order K]
+      A synthetic trace on standard output: virtio, writeback, dio, mixed, snp (docs/workloads.md).
+      --pages N          guest pages (default 65536; rounded down to whole folios and regions)
+      --events N         events (default 1000000)
+      --seed S           the random seed (default 1)
+      --arch A           s390-pv (default; snp: sev-snp)
+      --folio-order K    the guest's folio order (default 2; snp: 9)
+
+    """,
+  "import": importUsage,
+]
+
+/// `pagestate CMD --help` / `pagestate help CMD`.
+func printUsage(of command: String) -> Int32 {
+  guard let text = commandUsage[command] else {
+    usageError("unknown command '\(command)'\(nearestSpelling(to: command, in: commands).map { " (did you mean '\($0)'?)" } ?? "")")
+  }
+  out.write(text)
+  return 0
+}
+
+let commands = ["demo", "replay", "compare", "check", "explain", "generate", "explore", "import"]
+
+/// `--opt=value` as `--opt value` (the first '=' splits).
+func splittingEquals(_ args: ArraySlice<String>) -> [String] {
+  var result: [String] = []
+  for a in args {
+    if a.hasPrefix("--"), let eq = a.firstIndex(of: "=") {
+      result.append(String(a[..<eq]))
+      result.append(String(a[a.index(after: eq)...]))
+    } else {
+      result.append(a)
+    }
+  }
+  return result
+}
 
 func fail(_ message: String) -> Never {
   err.write("pagestate: \(message)\n")
   exitFlushing(2)
 }
 
+/// The command being run: a usage error prints its usage.
+nonisolated(unsafe) var currentCommand: String?
+
 func usageError(_ message: String) -> Never {
-  err.write("pagestate: \(message)\n\(usage)")
+  err.write("pagestate: \(message)\n\(currentCommand.flatMap { commandUsage[$0] } ?? usage)")
   exitFlushing(2)
 }
 
@@ -80,7 +191,20 @@ struct Options {
   var quiet = false
   /// `--threads N`: nil for one per core.
   var threads: Int?
+  /// `--max-findings N` (0: all).
+  var maxFindings = FindingLog.storedLimit
+  /// `check --allow-empty`.
+  var allowEmpty = false
 }
+
+/// The options each command takes (and `explore`'s, beside its own).
+let commandOptions: [String: Set<String>] = [
+  "replay": ["--policy", "--set", "--format", "--timeline", "--perfetto", "--quiet", "-q", "--threads", "--max-findings"],
+  "compare": ["--policies", "--set", "--format", "--all", "--timeline", "--perfetto", "--quiet", "-q", "--threads", "--max-findings"],
+  "check": ["--format", "--set", "--quiet", "-q", "--allow-empty"],
+  "explain": [],
+  "explore": ["--policy", "--set"],
+]
 
 /// Colour on standard output: a terminal, and NO_COLOR unset or empty (no-color.org).
 let colourOutput: Bool = {
@@ -97,8 +221,10 @@ let progressOnStderr: Bool = {
   return true
 }()
 
-func parseOptions(_ args: ArraySlice<String>) -> Options {
+func parseOptions(_ raw: ArraySlice<String>, command: String) -> Options {
   var o = Options()
+  let args = splittingEquals(raw)[...]
+  let allowed = commandOptions[command] ?? []
   var i = args.startIndex
   func value(_ flag: String) -> String {
     i += 1
@@ -107,6 +233,13 @@ func parseOptions(_ args: ArraySlice<String>) -> Options {
   }
   while i < args.endIndex {
     let a = args[i]
+    if a == "--help" || a == "-h" { exitFlushing(printUsage(of: command)) }
+    if a.hasPrefix("-") && a != "-" && !allowed.contains(a) {
+      let known = commandOptions.values.contains { $0.contains(a) } || ["--max-states", "--output", "--no-reduction"].contains(a)
+      usageError(known
+        ? "\(a) is not an option of '\(command)'\(a == "--policies" ? " (replay runs one policy: --policy P; compare runs several)" : a == "--policy" && command == "compare" ? " (compare takes --policies P1,P2,...)" : ""); see pagestate \(command) --help"
+        : "unknown option '\(a)' for '\(command)'; see pagestate \(command) --help")
+    }
     switch a {
     case "--policy": o.policy = value(a)
     case "--policies":
@@ -119,7 +252,10 @@ func parseOptions(_ args: ArraySlice<String>) -> Options {
       o.sets.append((String(kv[..<eq]), String(kv[kv.index(after: eq)...])))
     case "--format":
       o.format = value(a)
-      guard ["text", "json", "sarif"].contains(o.format) else { usageError("--format takes text, json or sarif, found '\(o.format)'") }
+      let formats = command == "check" ? ["text", "sarif"] : ["text", "json", "sarif"]
+      guard formats.contains(o.format) else {
+        usageError("--format takes \(formats.dropLast().joined(separator: ", ")) or \(formats.last!)\(command == "check" ? " for check" : ""), found '\(o.format)'")
+      }
     case "--all": o.all = true
     case "--quiet", "-q": o.quiet = true
     case "--timeline": o.timeline = value(a)
@@ -128,6 +264,11 @@ func parseOptions(_ args: ArraySlice<String>) -> Options {
       let v = value(a)
       guard let n = Int(v), n >= 1, n <= 1024 else { usageError("--threads takes a number of threads from 1 to 1024, found '\(v)'") }
       o.threads = n
+    case "--max-findings":
+      let v = value(a)
+      guard let n = Int(v), n >= 0 else { usageError("--max-findings takes a number of findings (0: all), found '\(v)'") }
+      o.maxFindings = n == 0 ? Int.max : n
+    case "--allow-empty": o.allowEmpty = true
     case "-": o.positional.append(a)
     default:
       if a.hasPrefix("-") { usageError("unknown option '\(a)'") }
@@ -162,6 +303,9 @@ func runReplay(_ o: Options, compare: Bool) -> Int32 {
   let path = o.positional[0]
   let name = path == "-" ? "<stdin>" : path
   let mode: Session.Mode = compare ? .compare(o.policies ?? Policy.presetNames) : .replay(preset: o.policy)
+  // The output files are opened first: an unwritable path fails before a long replay.
+  let svgFile = o.timeline.map { openForWriting($0) }
+  let perfettoFile = o.perfetto.map { openForWriting($0) }
   let results: [ReplayResult]
   var progress = ProgressLine(file: name)
   let tick: ((Int) -> Void)? =
@@ -178,7 +322,7 @@ func runReplay(_ o: Options, compare: Bool) -> Int32 {
     // The pipelined session: the reader on its own thread, the policies side by side.
     (_, results) = try Session.runPipelined(
       fileName: name, source: open(path), mode: mode, overrides: o.sets, recordsTimeline: o.timeline != nil || o.perfetto != nil,
-      threads: o.threads, progress: tick)
+      threads: o.threads, findingLimit: o.maxFindings, progress: tick)
   } catch {
     if error.location.file == Session.commandLine {
       usageError(error.message)
@@ -191,11 +335,11 @@ func runReplay(_ o: Options, compare: Bool) -> Int32 {
     for r in results { for m in r.timeline?.marks ?? [] { lines.insert(m.finding.line) } }
     for r in results { for w in r.timeline?.waits ?? [] { lines.insert(w.line) } }
     let marked = TraceLines.read(path: path, lines: lines)
-    if let svg = o.timeline {
-      writeFile(svg) { SVGTimeline(quotes: marked).write(results, file: name, to: &$0) }
+    if let svg = svgFile {
+      write(to: svg) { SVGTimeline(quotes: marked).write(results, file: name, to: &$0) }
     }
-    if let json = o.perfetto {
-      writeFile(json) { PerfettoTrace(quotes: marked).write(results, file: name, to: &$0) }
+    if let json = perfettoFile {
+      write(to: json) { PerfettoTrace(quotes: marked).write(results, file: name, to: &$0) }
     }
   }
   if o.quiet {
@@ -216,14 +360,20 @@ func runReplay(_ o: Options, compare: Bool) -> Int32 {
   return results.contains { $0.hasErrorOrHang } ? 1 : 0
 }
 
-/// Writes a report to a file (created or truncated); exit 2 if it cannot.
-func writeFile(_ path: String, _ body: (inout StandardOutput) -> Void) {
+/// A file opened for a report (created or truncated); exit 2 if it cannot be.
+func openForWriting(_ path: String) -> (path: String, fd: Int32) {
   let fd = Glibc.open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
   guard fd >= 0 else { fail("cannot write \(path): \(String(cString: strerror(errno)))") }
-  var file = StandardOutput(fd: fd)
-  body(&file)
-  file.flush()
-  close(fd)
+  return (path, fd)
+}
+
+/// Writes a report to a file `openForWriting` opened; exit 2 if the write fails.
+func write(to file: (path: String, fd: Int32), _ body: (inout StandardOutput) -> Void) {
+  var stream = StandardOutput(fd: file.fd)
+  body(&stream)
+  stream.flush()
+  close(file.fd)
+  if let e = stream.failure { fail("cannot write \(file.path): \(String(cString: strerror(e)))") }
 }
 
 func traceFiles(under path: String) -> [String]? {
@@ -252,7 +402,16 @@ func runCheck(_ o: Options) -> Int32 {
   var outcomes: [CheckOutcome] = []
   var files: [String] = []
   for p in o.positional {
-    if let sub = traceFiles(under: p) { files += sub } else { files.append(p) }
+    if let sub = traceFiles(under: p) {
+      // A directory with no trace must not pass silently.
+      if sub.isEmpty && !o.allowEmpty {
+        err.write("pagestate check: no *.trace file under \(p) (--allow-empty accepts that)\n")
+        return 1
+      }
+      files += sub
+    } else {
+      files.append(p)
+    }
   }
   var passed = 0
   var failed = 0
@@ -272,7 +431,13 @@ func runCheck(_ o: Options) -> Int32 {
       continue
     }
     let shown = file == "-" ? "<stdin>" : file
-    let outcome = Check.run(fileName: shown, source: source, overrides: o.sets)
+    var outcome = Check.run(fileName: shown, source: source, overrides: o.sets)
+    // A file that states nothing checks nothing: it fails unless --allow-empty.
+    let unchecked = outcome.inputError == nil && outcome.expectations == 0 && !o.allowEmpty
+    if unchecked {
+      outcome.failures.append("no 'expect' line: this file checks nothing (add expectations, or --allow-empty)")
+      outcome.failureLines.append(1)
+    }
     if let e = outcome.inputError, e.location.file == Session.commandLine {
       usageError(e.message)
     }
@@ -373,19 +538,30 @@ let arguments = CommandLine.arguments.dropFirst()
 let command = arguments.first ?? "demo"
 let rest = arguments.dropFirst()
 let status: Int32
+if commands.contains(command) { currentCommand = command }
 switch command {
-case "demo": status = runDemo()
-case "replay": status = runReplay(parseOptions(rest), compare: false)
-case "compare": status = runReplay(parseOptions(rest), compare: true)
-case "check": status = runCheck(parseOptions(rest))
-case "explain": status = runExplain(parseOptions(rest))
+case "demo":
+  if rest.first == "--help" || rest.first == "-h" { exitFlushing(printUsage(of: "demo")) }
+  guard rest.isEmpty else { usageError("demo takes no arguments; see pagestate demo --help") }
+  status = runDemo()
+case "replay": status = runReplay(parseOptions(rest, command: "replay"), compare: false)
+case "compare": status = runReplay(parseOptions(rest, command: "compare"), compare: true)
+case "check": status = runCheck(parseOptions(rest, command: "check"))
+case "explain": status = runExplain(parseOptions(rest, command: "explain"))
 case "generate": status = runGenerate(rest)
 case "explore": status = runExplore(rest)
 case "import": status = runImport(rest)
 case "help", "--help", "-h":
-  out.write(usage)
+  if let c = rest.first {
+    status = printUsage(of: c)
+  } else {
+    out.write(usage)
+    status = 0
+  }
+case "--version", "-V", "version":
+  out.write("pagestate \(PageStateVersion.string) (trace language \(PageStateVersion.traceLanguage))\n")
   status = 0
 default:
-  usageError("unknown command '\(command)'\(nearestSpelling(to: command, in: ["demo", "replay", "compare", "check", "explain", "generate", "explore", "import"]).map { " (did you mean '\($0)'?)" } ?? "")")
+  usageError("unknown command '\(command)'\(nearestSpelling(to: command, in: commands).map { " (did you mean '\($0)'?)" } ?? "")")
 }
 exitFlushing(status)

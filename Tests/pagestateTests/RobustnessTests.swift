@@ -96,23 +96,30 @@ struct RobustnessTests {
     #expect(run.stderr.contains("'Fixtures' is a directory, expected a trace file"), "\(run)")
   }
 
-  @Test("check of a directory reads its traces; of one without any, 0 passed")
+  @Test("check of a directory without a trace fails, unless --allow-empty (issue 16)")
   func checkDirectory() throws {
     let dir = (try temporaryFile([], name: "notes.txt") as NSString).deletingLastPathComponent
     let run = try Tool.run(["check", dir])
-    #expect(run.status == 0, "\(run)")
-    #expect(run.lastLine == "0 passed, 0 failed")
+    #expect(run.status == 1, "\(run)")
+    #expect(run.stderr.contains("no *.trace file under \(dir)"))
+    let allowed = try Tool.run(["check", dir, "--allow-empty"])
+    #expect(allowed.status == 0, "\(allowed)")
+    #expect(allowed.lastLine == "0 passed, 0 failed")
   }
 
-  @Test("an empty file is an empty trace: no findings, exit 0")
+  @Test("an empty file is an empty trace: no findings, exit 0; check fails it (it checks nothing) unless --allow-empty")
   func empty() throws {
     let path = try temporaryFile([])
     let replay = try Tool.run(["replay", path])
     #expect(replay.status == 0, "\(replay)")
     #expect(replay.stdout.contains("no findings"))
     let check = try Tool.run(["check", path])
-    #expect(check.status == 0, "\(check)")
-    #expect(check.lastLine == "1 passed, 0 failed")
+    #expect(check.status == 1, "\(check)")
+    #expect(check.stdout.contains("no 'expect' line: this file checks nothing"))
+    #expect(check.lastLine == "0 passed, 1 failed")
+    let allowed = try Tool.run(["check", path, "--allow-empty"])
+    #expect(allowed.status == 0, "\(allowed)")
+    #expect(allowed.lastLine == "1 passed, 0 failed")
     let stdin = try Tool.run(["replay", "-"], input: "")
     #expect(stdin.status == 0, "\(stdin)")
   }

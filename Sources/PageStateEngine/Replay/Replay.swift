@@ -44,8 +44,10 @@ public struct Replay<A: Architecture>: Sendable {
   public static var queueLimit: Int { 1 << 16 }
 
   /// A replay under `policy`; `recordsTimeline` keeps a `TimelineRecorder`.
-  public init(policy: Policy, fileName: String, recordsTimeline: Bool = false) {
+  /// `findingLimit`: the findings kept with their details (`--max-findings`).
+  public init(policy: Policy, fileName: String, recordsTimeline: Bool = false, findingLimit: Int = FindingLog.storedLimit) {
     model = Model(policy: policy)
+    model.findings.limit = findingLimit
     model.fileName = fileName
     recorder = recordsTimeline ? TimelineRecorder() : nil
     isRecording = recordsTimeline

@@ -24,10 +24,11 @@ extension Session {
   /// apart from how it is spread over cores.
   public static func runPipelined(
     fileName: String, source: ByteSource, mode: Mode, overrides: [(key: String, value: String)] = [],
-    recordsTimeline: Bool = false, threads: Int? = nil, progress: ((Int) -> Void)? = nil
+    recordsTimeline: Bool = false, threads: Int? = nil, findingLimit: Int = FindingLog.storedLimit, progress: ((Int) -> Void)? = nil
   ) throws(TraceError) -> (Session, [ReplayResult]) {
     var session = Session(fileName: fileName, mode: mode, overrides: overrides)
     session.recordsTimeline = recordsTimeline
+    session.findingLimit = findingLimit
     let parseError: TraceError?
     if threads == 1 {
       parseError = try session.readInline(TraceReader(fileName: fileName, source: source), progress: progress)

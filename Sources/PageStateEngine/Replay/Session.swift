@@ -37,6 +37,8 @@ public struct Session {
   /// Whether each replay records a timeline (`ReplayResult.timeline`), for
   /// `--timeline` and `--perfetto`. Set before the first statement.
   public var recordsTimeline = false
+  /// Findings each replay keeps with their details (counts stay exact); `Int.max` keeps all.
+  public var findingLimit = FindingLog.storedLimit
   var setup: [Statement] = []
   var replays: [any ReplayDriver] = []
   var errors: [TraceError?] = []
@@ -159,7 +161,7 @@ public struct Session {
     let policies = try policies()
     let arch = architecture ?? .s390PV
     for policy in policies {
-      var r = Session.makeReplay(arch, policy: policy, fileName: fileName, recordsTimeline: recordsTimeline)
+      var r = Session.makeReplay(arch, policy: policy, fileName: fileName, recordsTimeline: recordsTimeline, findingLimit: findingLimit)
       for s in setup { try r.feed(s) }
       replays.append(r)
       errors.append(nil)
@@ -167,9 +169,9 @@ public struct Session {
     setup.removeAll()
   }
 
-  static func makeReplay(_ arch: ArchitectureName, policy: Policy, fileName: String, recordsTimeline: Bool = false) -> any ReplayDriver {
+  static func makeReplay(_ arch: ArchitectureName, policy: Policy, fileName: String, recordsTimeline: Bool = false, findingLimit: Int = FindingLog.storedLimit) -> any ReplayDriver {
     func make<A: Architecture>(_: A.Type) -> any ReplayDriver {
-      Replay<A>(policy: policy, fileName: fileName, recordsTimeline: recordsTimeline)
+      Replay<A>(policy: policy, fileName: fileName, recordsTimeline: recordsTimeline, findingLimit: findingLimit)
     }
     switch arch {
     case .s390PV: return make(S390PV.self)

@@ -48,6 +48,8 @@ public struct FindingLog: Sendable, Hashable {
   /// Findings kept with their details (counts per kind stay exact): 10,000
   /// keeps a long trace's memory within a few MB of a short one's (P3).
   public static let storedLimit = 10_000
+  /// Findings kept by this log (`--max-findings`; `Int.max`: all).
+  public var limit = FindingLog.storedLimit
   public private(set) var findings: [Finding] = []
   public private(set) var counts = [Int](repeating: 0, count: FindingKind.allCases.count)
   public private(set) var dropped = 0
@@ -58,15 +60,15 @@ public struct FindingLog: Sendable, Hashable {
   public mutating func add(_ f: Finding) {
     counts[f.kind.index] += 1
     if worst == nil || f.severity > worst! { worst = f.severity }
-    if findings.count < FindingLog.storedLimit {
+    if findings.count < limit {
       findings.append(f)
     } else {
       dropped += 1
     }
   }
 
-  /// Whether further findings are only counted (`storedLimit` are kept).
-  public var isFull: Bool { findings.count >= FindingLog.storedLimit }
+  /// Whether further findings are only counted (`limit` are kept).
+  public var isFull: Bool { findings.count >= limit }
 
   /// Counts a finding that is not kept (`isFull`), as `add` would, without
   /// building it.

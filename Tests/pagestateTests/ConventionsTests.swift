@@ -1,0 +1,91 @@
+// The command-line conventions of issue 16: --version, each command's
+// --help and `help CMD`, --opt=value, options that do not apply, write
+// errors, and generate's --pages.
+
+import Foundation
+import Testing
+
+@Suite struct ConventionsTests {
+  @Test func version() throws {
+    let r = try Tool.run(["--version"])
+    #expect(r.status == 0)
+    #expect(r.stdout.hasPrefix("pagestate 0."))
+  }
+
+  @Test("CMD --help and help CMD print that command's usage, exit 0", arguments: ["demo", "replay", "compare", "check", "explain", "explore", "generate", "import"])
+  func help(_ command: String) throws {
+    let a = try Tool.run([command, "--help"])
+    let b = try Tool.run(["help", command])
+    #expect(a.status == 0, "\(a)")
+    #expect(b.status == 0, "\(b)")
+    #expect(a.stdout.hasPrefix("usage: pagestate \(command == "demo" ? "[demo]" : command)"), "\(a.stdout)")
+    #expect(a.stdout == b.stdout)
+  }
+
+  @Test("--opt=value is --opt value")
+  func equalsForm() throws {
+    let a = try Tool.run(["replay", Tool.s01, "--policy=folio", "--format=json"])
+    let b = try Tool.run(["replay", Tool.s01, "--policy", "folio", "--format", "json"])
+    #expect(a.status == 1)
+    #expect(a.stdout == b.stdout)
+    let g = try Tool.run(["generate", "virtio", "--events=3", "--pages=8"])
+    #expect(g.status == 0)
+    #expect(g.stdout.contains("--pages 8 --events 3"))
+  }
+
+  @Test("an option that does not apply to the command is an error, exit 2", arguments: [
+    ["replay", Tool.s01, "--policies", "page,folio"], ["compare", Tool.s01, "--policy", "page"], ["check", "Fixtures", "--policy", "page"],
+    ["check", "Fixtures", "--timeline", "/tmp/x.svg"], ["check", "Fixtures", "--format", "json"], ["explain", "hang", "--format", "json"],
+    ["explore", Tool.s01, "--quiet"], ["explore", Tool.s01, "--format", "json"], ["explore", Tool.s01, "--timeline", "/tmp/x.svg"],
+    ["demo", "--policy", "page"],
+  ])
+  func notApplicable(_ arguments: [String]) throws {
+    let r = try Tool.run(arguments)
+    #expect(r.status == 2, "\(r)")
+    #expect(r.stdout.isEmpty)
+    #expect(r.stderr.contains("pagestate: "))
+  }
+
+  @Test("a write error on standard output, or an unwritable --timeline, is exit 2")
+  func writeErrors() throws {
+    let process = Process()
+    process.executableURL = Tool.binary
+    process.arguments = ["replay", Tool.s01]
+    process.currentDirectoryURL = Tool.root
+    process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+    let errPipe = Pipe()
+    process.standardError = errPipe
+    try process.run()
+    process.waitUntilExit()
+    let message = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(process.terminationStatus == 2)
+    #expect(message.contains("cannot write standard output"))
+    let timeline = try Tool.run(["replay", Tool.s01, "--timeline", "/nonexistent/dir/t.svg"])
+    #expect(timeline.status == 2)
+    #expect(timeline.stderr.contains("cannot write /nonexistent/dir/t.svg"))
+    #expect(timeline.stdout.isEmpty)  // checked before the replay
+  }
+
+  @Test("generate takes any --pages (rounded to whole folios, with a note), including its documented defaults", arguments: [
+    ("mixed", "65536", "65532"), ("mixed", "1048576", "1048572"), ("virtio", "7", "4"), ("dio", "1", "4"),
+  ])
+  func generatePages(_ workload: String, _ asked: String, _ got: String) throws {
+    let r = try Tool.run(["generate", workload, "--pages", asked, "--events", "5"])
+    #expect(r.status == 0, "\(r)")
+    #expect(r.stdout.contains("--pages \(got) "))
+    #expect(r.stderr.contains("--pages \(asked) rounded to \(got)"))
+    let replay = try Tool.run(["replay", "-", "--quiet"], input: r.stdout)
+    #expect(replay.status != 2)
+  }
+
+  @Test("--max-findings keeps more (or all) findings; JSON says how many were dropped")
+  func maxFindings() throws {
+    // `mixed` under `page` raises hundreds of io-on-secure (its FOLL_GET direct I/O).
+    let trace = try Tool.run(["generate", "mixed", "--pages", "4092", "--events", "200000"]).stdout
+    let capped = try Tool.run(["replay", "-", "--policy", "page", "--format", "json", "--max-findings", "10"], input: trace)
+    let all = try Tool.run(["replay", "-", "--policy", "page", "--format", "json", "--max-findings", "0"], input: trace)
+    #expect(capped.stdout.contains("\"findings_dropped\":"))
+    #expect(!capped.stdout.contains("\"findings_dropped\":0,"))
+    #expect(all.stdout.contains("\"findings_dropped\":0,"))
+  }
+}
