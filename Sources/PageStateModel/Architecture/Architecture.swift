@@ -145,7 +145,13 @@ public struct Model: Sendable {
   public var memory = Memory()
   public var stats = Statistics()
   public var findings = FindingLog()
-  public var dmaWindows: [DMAWindow] = []
+  /// The DMA windows in flight (`dma-start` without its `dma-end`).
+  public private(set) var dmaWindows: [DMAWindow] = []
+  /// With more than `Model.indexedWindows` windows in flight, their
+  /// positions by actor and id (a device with 100 k windows open must not
+  /// cost a scan per event); nil below, where a scan is cheaper.
+  var windowIndex: [UInt64: Int]?
+  static let indexedWindows = 16
   public var injections: [UInt64: Injection] = [:]
   /// Host TLB entries (SEV: a deferred flush leaves them stale).
   public var tlb = TLBTable()
@@ -162,6 +168,47 @@ public struct Model: Sendable {
 
   public init(policy: Policy) {
     self.policy = policy
+  }
+
+  @inline(__always)
+  static func windowKey(_ actor: Int32, _ id: Int32) -> UInt64 {
+    UInt64(UInt32(bitPattern: actor)) << 32 | UInt64(UInt32(bitPattern: id))
+  }
+
+  /// The position in `dmaWindows` of `actor`'s window `id`, or nil.
+  public func window(actor: Int32, id: Int32) -> Int? {
+    if let index = windowIndex { return index[Model.windowKey(actor, id)] }
+    return dmaWindows.lastIndex { $0.actor == actor && $0.id == id }
+  }
+
+  /// Opens a DMA window (the caller checked it is not in flight).
+  public mutating func openWindow(_ w: DMAWindow) {
+    dmaWindows.append(w)
+    if windowIndex != nil {
+      windowIndex![Model.windowKey(w.actor, w.id)] = dmaWindows.count - 1
+    } else if dmaWindows.count > Model.indexedWindows {
+      var index: [UInt64: Int] = [:]
+      for (i, v) in dmaWindows.enumerated() { index[Model.windowKey(v.actor, v.id)] = i }
+      windowIndex = index
+    }
+  }
+
+  /// Closes the window at `position`. Without the index the others keep
+  /// their order; with it, the last window takes the closed one's place.
+  public mutating func closeWindow(at position: Int) {
+    guard windowIndex != nil else {
+      dmaWindows.remove(at: position)
+      return
+    }
+    let closed = dmaWindows[position]
+    windowIndex![Model.windowKey(closed.actor, closed.id)] = nil
+    let last = dmaWindows.count - 1
+    if position != last {
+      dmaWindows[position] = dmaWindows[last]
+      windowIndex![Model.windowKey(dmaWindows[position].actor, dmaWindows[position].id)] = position
+    }
+    dmaWindows.removeLast()
+    if dmaWindows.count <= Model.indexedWindows / 2 { windowIndex = nil }
   }
 
   /// Reports a finding about `page` at `event`.

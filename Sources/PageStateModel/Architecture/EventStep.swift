@@ -150,11 +150,11 @@ extension EventStep {
 
 
   func dmaEnd(_ m: inout Model) -> Outcome {
-    guard let w = m.dmaWindows.lastIndex(where: { $0.actor == actor && $0.id == event.id }) else {
+    guard let w = m.window(actor: actor, id: event.id) else {
       let name = event.id >= 0 ? "id '\(m.symbols[Int(event.id)])'" : "a DMA without an id"
       return failed("dma-end by \(m.actorName(actor)): \(name) is not in flight")
     }
-    m.dmaWindows.remove(at: w)
+    m.closeWindow(at: w)
     return .done
   }
 
@@ -191,7 +191,7 @@ extension EventStep {
     _ m: inout Model, protected: String, isProtected: (inout Model, UInt64) -> Bool,
     stateName: (inout Model, UInt64) -> String, explain: (inout Model, Int, UInt64) -> String
   ) -> Outcome {
-    if event.verb == .dmaStart, m.dmaWindows.contains(where: { $0.actor == actor && $0.id == event.id }) {
+    if event.verb == .dmaStart, m.window(actor: actor, id: event.id) != nil {
       let name = event.id >= 0 ? "id '\(m.symbols[Int(event.id)])'" : "a DMA without an id"
       return failed("dma-start by \(m.actorName(actor)): \(name) is already in flight; end it with dma-end first")
     }
@@ -210,7 +210,7 @@ extension EventStep {
       return nil
     }
     if event.verb == .dmaStart {
-      m.dmaWindows.append(DMAWindow(actor: actor, id: event.id, pages: event.pages, line: event.line, write: event.words.contains(.write)))
+      m.openWindow(DMAWindow(actor: actor, id: event.id, pages: event.pages, line: event.line, write: event.words.contains(.write)))
     }
     return outcome
   }

@@ -46,6 +46,8 @@ public struct Holder: Sendable, Hashable {
   public var count: UInt32
   public var line: Int
   var next: Int32
+  /// The record before this one in its folio's list (-1: the first).
+  var previous: Int32 = -1
 }
 
 /// A set of holder kinds as bits: `Memory.release` and `held` take one on

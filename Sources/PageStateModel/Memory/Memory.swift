@@ -43,7 +43,8 @@ public struct Memory: Sendable, Hashable {
     public var order: UInt8
     /// Folio flags (at the head page).
     public var flags: FolioFlags
-    /// Keeps the entry free of padding.
+    /// Bit 0: the folio's holder list is long and indexed (`longLists`).
+    /// (The byte also keeps the entry free of padding.)
     var spare: UInt8 = 0
     /// Extra references of the folio (at the head page).
     public var extra: UInt32
@@ -55,6 +56,23 @@ public struct Memory: Sendable, Hashable {
   public var entries: [PageEntry] = []
   public private(set) var holders: [Holder] = []
   var freeHolder: Int32 = -1
+  /// The holder lists longer than `Memory.longList` records (a folio that
+  /// thousands of actors reference): their records by actor and kind, and
+  /// their tails, so that a hold or release is not a walk of the list. A
+  /// folio is looked up here only when its entry's `spare` bit 0 says so:
+  /// short lists, the common case, cost no hashing.
+  var longLists: [Int: HolderIndex] = [:]
+  static let longList = 16
+
+  struct HolderIndex: Sendable, Hashable {
+    var slots: [UInt64: Int32] = [:]
+    var tail: Int32 = -1
+  }
+
+  @inline(__always)
+  static func key(_ actor: Int32, _ kind: HolderKind) -> UInt64 {
+    UInt64(UInt32(bitPattern: actor)) << 8 | UInt64(kind.rawValue)
+  }
   /// LRU-batch references outstanding, over all folios.
   public private(set) var lruReferences: UInt64 = 0
   /// Folios whose lock, writeback, references or order changed since the engine
@@ -175,16 +193,29 @@ public struct Memory: Sendable, Hashable {
 
   /// Adds `n` markers of `kind` held by `actor` on the folio at head index `folio`.
   public mutating func hold(_ folio: Int, actor: Int32, kind: HolderKind, count n: UInt32, line: Int, head: UInt64) {
-    var h = entries[folio].holderHead
-    while h >= 0 {
-      if holders[Int(h)].actor == actor && holders[Int(h)].kind == kind {
-        holders[Int(h)].count += n
-        break
+    let indexed = entries[folio].spare & 1 != 0
+    var found: Int32 = -1
+    var tail: Int32 = -1
+    var length = 0
+    if indexed {
+      found = longLists[folio]!.slots[Memory.key(actor, kind)] ?? -1
+      tail = longLists[folio]!.tail
+    } else {
+      var h = entries[folio].holderHead
+      while h >= 0 {
+        if holders[Int(h)].actor == actor && holders[Int(h)].kind == kind {
+          found = h
+          break
+        }
+        tail = h
+        length += 1
+        h = holders[Int(h)].next
       }
-      h = holders[Int(h)].next
     }
-    if h < 0 {
-      let record = Holder(folio: folio, actor: actor, kind: kind, count: n, line: line, next: -1)
+    if found >= 0 {
+      holders[Int(found)].count += n
+    } else {
+      let record = Holder(folio: folio, actor: actor, kind: kind, count: n, line: line, next: -1, previous: tail)
       var slot: Int32
       if freeHolder >= 0 {
         slot = freeHolder
@@ -195,12 +226,12 @@ public struct Memory: Sendable, Hashable {
         holders.append(record)
       }
       // Append at the tail so the list stays in acquisition order.
-      if entries[folio].holderHead < 0 {
-        entries[folio].holderHead = slot
-      } else {
-        var t = entries[folio].holderHead
-        while holders[Int(t)].next >= 0 { t = holders[Int(t)].next }
-        holders[Int(t)].next = slot
+      if tail < 0 { entries[folio].holderHead = slot } else { holders[Int(tail)].next = slot }
+      if indexed {
+        longLists[folio]!.slots[Memory.key(actor, kind)] = slot
+        longLists[folio]!.tail = slot
+      } else if length + 1 > Memory.longList {
+        indexHolders(folio)
       }
     }
     if kind.isReference {
@@ -208,6 +239,38 @@ public struct Memory: Sendable, Hashable {
       if kind == .lru { lruReferences += UInt64(n) }
     }
     changes.append(PageRange(first: head, count: UInt64(1) << UInt64(entries[folio].order)))
+  }
+
+  /// Builds the index of a folio's long holder list.
+  mutating func indexHolders(_ folio: Int) {
+    var index = HolderIndex()
+    var h = entries[folio].holderHead
+    while h >= 0 {
+      index.slots[Memory.key(holders[Int(h)].actor, holders[Int(h)].kind)] = h
+      index.tail = h
+      h = holders[Int(h)].next
+    }
+    longLists[folio] = index
+    entries[folio].spare |= 1
+  }
+
+  /// Takes record `h` out of its folio's list and into the free pool.
+  mutating func unlink(_ h: Int32, folio: Int) {
+    let r = holders[Int(h)]
+    if r.previous < 0 { entries[folio].holderHead = r.next } else { holders[Int(r.previous)].next = r.next }
+    if r.next >= 0 { holders[Int(r.next)].previous = r.previous }
+    if entries[folio].spare & 1 != 0 {
+      longLists[folio]!.slots[Memory.key(r.actor, r.kind)] = nil
+      if longLists[folio]!.tail == h { longLists[folio]!.tail = r.previous }
+      if entries[folio].holderHead < 0 {
+        longLists[folio] = nil
+        entries[folio].spare &= ~1
+      }
+    }
+    holders[Int(h)].next = freeHolder
+    holders[Int(h)].previous = -1
+    holders[Int(h)].count = 0
+    freeHolder = h
   }
 
   /// Drops up to `n` markers of one of `kinds` held by `actor` (oldest record
@@ -221,35 +284,42 @@ public struct Memory: Sendable, Hashable {
   @discardableResult
   public mutating func release(_ folio: Int, actor: Int32?, kinds: HolderKinds, count n: UInt32, head: UInt64) -> UInt32 {
     var remaining = n
-    var previous: Int32 = -1
-    var h = entries[folio].holderHead
-    while h >= 0 && remaining > 0 {
-      let r = holders[Int(h)]
-      let next = r.next
-      if (actor == nil || r.actor == actor!) && kinds.contains(r.kind) {
-        let take = min(r.count, remaining)
-        remaining -= take
-        holders[Int(h)].count -= take
-        if r.kind.isReference {
-          entries[folio].extra -= take
-          if r.kind == .lru { lruReferences -= UInt64(take) }
-        }
-        if holders[Int(h)].count == 0 {
-          if previous < 0 { entries[folio].holderHead = next } else { holders[Int(previous)].next = next }
-          holders[Int(h)].next = freeHolder
-          holders[Int(h)].count = 0
-          freeHolder = h
-          h = next
-          continue
-        }
+    if let actor, entries[folio].spare & 1 != 0 {
+      // A long list: the actor's records of each kind, by the index (kinds in
+      // `HolderKind` order, as a walk of the list finds one actor's records
+      // only in that order when each kind has one record).
+      for kind in HolderKind.allCases where kinds.contains(kind) && remaining > 0 {
+        guard entries[folio].spare & 1 != 0, let h = longLists[folio]!.slots[Memory.key(actor, kind)] else { continue }
+        remaining -= take(h, folio: folio, upTo: remaining)
       }
-      previous = h
-      h = next
+    } else {
+      var h = entries[folio].holderHead
+      while h >= 0 && remaining > 0 {
+        let r = holders[Int(h)]
+        let next = r.next
+        if (actor == nil || r.actor == actor!) && kinds.contains(r.kind) {
+          remaining -= take(h, folio: folio, upTo: remaining)
+        }
+        h = next
+      }
     }
     if remaining < n {
       changes.append(PageRange(first: head, count: UInt64(1) << UInt64(entries[folio].order)))
     }
     return n - remaining
+  }
+
+  /// Takes up to `n` markers from record `h`; unlinks it when empty.
+  mutating func take(_ h: Int32, folio: Int, upTo n: UInt32) -> UInt32 {
+    let r = holders[Int(h)]
+    let take = min(r.count, n)
+    holders[Int(h)].count -= take
+    if r.kind.isReference {
+      entries[folio].extra -= take
+      if r.kind == .lru { lruReferences -= UInt64(take) }
+    }
+    if holders[Int(h)].count == 0 { unlink(h, folio: folio) }
+    return take
   }
 
   /// How many markers of `kinds` `actor` holds on the folio.
@@ -260,6 +330,13 @@ public struct Memory: Sendable, Hashable {
   /// `held` with the kinds as a set of bits.
   public func held(_ folio: Int, actor: Int32, kinds: HolderKinds) -> UInt32 {
     var total: UInt32 = 0
+    if entries[folio].spare & 1 != 0 {
+      let index = longLists[folio]!
+      for kind in HolderKind.allCases where kinds.contains(kind) {
+        if let h = index.slots[Memory.key(actor, kind)] { total += holders[Int(h)].count }
+      }
+      return total
+    }
     var h = entries[folio].holderHead
     while h >= 0 {
       let r = holders[Int(h)]
@@ -271,6 +348,10 @@ public struct Memory: Sendable, Hashable {
 
   /// Whether `actor` holds any marker (reference, pin, lock, writeback) on the folio.
   public func holdsMarker(_ folio: Int, actor: Int32) -> Bool {
+    if entries[folio].spare & 1 != 0 {
+      let index = longLists[folio]!
+      return HolderKind.allCases.contains { index.slots[Memory.key(actor, $0)] != nil }
+    }
     var h = entries[folio].holderHead
     while h >= 0 {
       if holders[Int(h)].actor == actor { return true }

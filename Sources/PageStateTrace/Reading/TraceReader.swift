@@ -197,7 +197,7 @@ public struct TraceReader {
           guard batch.events.count < limit && start < end else { return }
           guard let hit = memchr(base + start, 0x0A, end - start) else { return }
           let newline = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-          try checkLength(newline - start)
+          try checkLength(newline - start - (newline > start && base[newline - 1] == 0x0D ? 1 : 0))
           lineNumber += 1
           let range = start..<newline
           start = newline + 1
@@ -269,13 +269,15 @@ public struct TraceReader {
         guard let hit = memchr(p.baseAddress! + start, 0x0A, end - start) else { return nil }
         return p.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
       }
+      // The limit is on the line without its line ending: a CRLF line may be
+      // one byte longer than an LF line of the same text.
       if let newline {
-        try checkLength(newline - start)
+        try checkLength(newline - start - (endsWithCR(before: newline, from: start) ? 1 : 0))
         lineNumber += 1
         source.start = newline + 1
         return start..<newline
       }
-      try checkLength(end - start)
+      try checkLength(end - start - (endsWithCR(before: end, from: start) ? 1 : 0))
       let more: Bool
       do {
         more = try source.fill()
@@ -291,6 +293,11 @@ public struct TraceReader {
         return s..<e  // the last line has no trailing newline
       }
     }
+  }
+
+  /// Whether the byte before `position` (after `start`) is a carriage return.
+  func endsWithCR(before position: Int, from start: Int) -> Bool {
+    position > start && source.buffer[position - 1] == 0x0D
   }
 
   func checkLength(_ length: Int) throws(TraceError) {
