@@ -53,6 +53,9 @@ public struct PerfettoTrace {
       let end = t.end + max((t.end - t.origin) / 12, 1)
       emit("{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":\(pid),\"args\":{\"name\":\(q("policy " + r.policy.name))}}")
       emit("{\"ph\":\"M\",\"name\":\"process_sort_index\",\"pid\":\(pid),\"args\":{\"sort_index\":\(pid)}}")
+      if let cap = t.findingCapTime {
+        emit("{\"ph\":\"i\",\"s\":\"p\",\"name\":\(q("findings cap reached: later findings are counted, not marked (--max-findings)")),\"pid\":\(pid),\"tid\":0,\"ts\":\(us(cap)),\"args\":{\"kept\":\(r.findings.findings.count),\"dropped\":\(r.findings.dropped)}}")
+      }
       // Actors.
       for (a, name) in t.actorNames.enumerated() {
         emit(thread(pid, a + 1, name, sort: a))
@@ -64,7 +67,8 @@ public struct PerfettoTrace {
         return (w, Int(w.actor) + 1)
       }) {
         let (w, tid) = iv
-        let name = w.count > 1 ? "\(w.count) waits (merged)" : w.open ? "waits forever: \(w.label)" : "wait: \(w.label)"
+        // A merged slice spans its waits and the gaps between them: its name says how long they really waited.
+        let name = w.count > 1 ? "\(w.count) waits (merged): \(formatDuration(w.busy)) waited in \(formatDuration(w.end &- w.start))" : w.open ? "waits forever: \(w.label)" : "wait: \(w.label)"
         var args = "\"line\":\(w.line),\"what\":\(q(w.label)),\"never_ends\":\(w.open),\"merged\":\(w.count)"
         if !w.open { args += ",\"waiting_ns\":\(w.busy)" }
         if let quote = quotes[w.line] { args += ",\"trace_line\":\(q(quote.trimmingCharacters()))" }
@@ -94,7 +98,7 @@ public struct PerfettoTrace {
         placed.append((w, tid))
       }
       for (w, tid) in placed {
-        let name = w.count > 1 ? "\(w.count) DMA windows (merged)" : w.label
+        let name = w.count > 1 ? "\(w.count) DMA windows (merged): \(formatDuration(w.busy)) busy in \(formatDuration(w.end &- w.start))" : w.label
         var args = "\"line\":\(w.line),\"what\":\(q(w.label)),\"never_ended\":\(w.open),\"merged\":\(w.count)"
         if let quote = quotes[w.line] { args += ",\"trace_line\":\(q(quote.trimmingCharacters()))" }
         emit(slice(pid, tid, name: name, start: w.start, end: w.end, category: "dma", args: args))

@@ -181,7 +181,16 @@ public struct SVGTimeline {
       if count > 1 { tip += "\n(and \(count - 1) more \(fi.kind.rawValue) here)" }
       s += "<g>" + marker(x: cx, y: cy, size: size, fill: SVGTimeline.colour(of: fi.severity)) + "<title>\(xml(tip))</title></g>\n"
     }
+    if let cap = t.findingCapTime {
+      // Marks stop here: the replay kept no finding after its cap.
+      let cx = x(cap)
+      s += "<line x1=\"\(f(cx))\" y1=\"\(f(rowsTop))\" x2=\"\(f(cx))\" y2=\"\(f(rowsTop + Double(rows) * rowH))\" stroke=\"#b00020\" stroke-dasharray=\"3,3\"><title>\(xml("findings cap: the replay kept the first \(r.findings.findings.count) findings; \(r.findings.dropped) later ones are counted, not marked (--max-findings)"))</title></line>\n"
+    }
     var y = rowsTop + Double(rows) * rowH + 4
+    if r.findings.dropped > 0 {
+      s += "<text x=\"\(f(plotX))\" y=\"\(f(y + 9))\" fill=\"#b00020\" font-size=\"9\">marks stop at the dashed line: the replay kept its first \(r.findings.findings.count) findings, \(r.findings.dropped) more are counted only (--max-findings)</text>\n"
+      y += 12
+    }
     if undrawn > 0 {
       s += "<text x=\"\(f(plotX + plotW))\" y=\"\(f(y + 9))\" text-anchor=\"end\" fill=\"#555\" font-size=\"9\">\(undrawn) more findings not drawn</text>\n"
       y += 12

@@ -37,6 +37,9 @@ public struct TextReport {
       out.write("\(all.count + r.findings.dropped) finding\(all.count == 1 ? "" : "s"):\n")
       for f in all.prefix(findingLimit) { write(f, to: &out) }
       if all.count > findingLimit { out.write("  ... \(all.count - findingLimit) more (use --format json for all)\n") }
+      if r.findings.dropped > 0 {
+        out.write("  ... and \(r.findings.dropped) more counted but not kept: the replay keeps the first \(all.count) (--max-findings N raises that, 0 keeps all); the counts and statistics are exact\n")
+      }
     }
     out.write("statistics:\n")
     var cells: [String] = []

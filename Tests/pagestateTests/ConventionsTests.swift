@@ -89,3 +89,22 @@ import Testing
     #expect(all.stdout.contains("\"findings_dropped\":0,"))
   }
 }
+
+@Suite struct FindingCapTests {
+  @Test("past --max-findings, text, SVG and Perfetto say where the kept findings stop")
+  func capIsSaid() throws {
+    let trace = try Tool.run(["generate", "mixed", "--pages", "4092", "--events", "100000"]).stdout
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cap-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let svg = dir.appendingPathComponent("t.svg").path
+    let json = dir.appendingPathComponent("t.json").path
+    let r = try Tool.run(["replay", "-", "--policy", "page", "--max-findings", "5", "--timeline", svg, "--perfetto", json], input: trace)
+    #expect(r.status == 1)
+    #expect(r.stdout.contains("more counted but not kept: the replay keeps the first 5"))
+    #expect(try String(contentsOfFile: svg, encoding: .utf8).contains("marks stop at the dashed line"))
+    #expect(try String(contentsOfFile: json, encoding: .utf8).contains("findings cap reached"))
+    let all = try Tool.run(["replay", "-", "--policy", "page", "--max-findings", "0"], input: trace)
+    #expect(!all.stdout.contains("more counted but not kept"))
+  }
+}

@@ -99,6 +99,9 @@ public struct TimelineRecorder: Sendable {
   public private(set) var dmaWindows: [Interval] = []
   public private(set) var marks: [Mark] = []
   public private(set) var marksDropped = 0
+  /// When the replay reached its cap of kept findings (`--max-findings`):
+  /// later findings are counted but have no mark.
+  public private(set) var findingCapTime: UInt64?
   public private(set) var intervalsMerged = 0
   /// Actor names by index.
   public private(set) var actorNames: [String] = []
@@ -506,6 +509,7 @@ public struct TimelineRecorder: Sendable {
     while seenFindings < total {
       defer { seenFindings += 1 }
       guard seenFindings < stored.count else {
+        if findingCapTime == nil { findingCapTime = model.time }
         marksDropped += 1
         continue
       }
