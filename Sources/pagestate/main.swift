@@ -328,6 +328,8 @@ func runReplay(_ o: Options, compare: Bool) -> Int32 {
       usageError(error.message)
     }
     err.write("\(error)\n")
+    // A CI step that keeps the SARIF file gets one that says what went wrong, never an empty file.
+    if o.format == "sarif" { sarifWriter().write(inputError: error, to: &out) }
     return 2
   }
   if o.timeline != nil || o.perfetto != nil {
@@ -347,7 +349,7 @@ func runReplay(_ o: Options, compare: Bool) -> Int32 {
   } else if o.format == "json" {
     JSONReport().write(results, command: compare ? "compare" : "replay", file: name, to: &out)
   } else if o.format == "sarif" {
-    SARIFReport().write(results, file: name, to: &out)
+    sarifWriter().write(results, file: name, to: &out)
   } else {
     var report = TextReport(quotes: quotes(path, results))
     report.colour = colourOutput
@@ -459,11 +461,21 @@ func runCheck(_ o: Options) -> Int32 {
     }
   }
   if sarif {
-    SARIFReport().write(check: outcomes, to: &out)
+    sarifWriter().write(check: outcomes, to: &out)
   } else {
     out.write("\(passed) passed, \(failed) failed\n")
   }
   return bad ? 2 : (failed > 0 ? 1 : 0)
+}
+
+/// A SARIF writer whose `%SRCROOT%` is the working directory.
+func sarifWriter() -> SARIFReport {
+  var report = SARIFReport()
+  var buffer = [CChar](repeating: 0, count: 4096)
+  if getcwd(&buffer, buffer.count) != nil {
+    report.workingDirectory = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+  }
+  return report
 }
 
 /// A text report with colour when standard output takes it.

@@ -34,7 +34,11 @@ struct SARIFReportTests {
       #expect(help == FindingKind(rawValue: rule["id"] as? String ?? "")?.explanation)
     }
     let sarifResults = try #require(run["results"] as? [[String: Any]])
-    #expect(sarifResults.count == results.map(\.findings.findings.count).reduce(0, +))
+    // One result per finding kind and line, whatever the number of policies reporting it.
+    var groups = Set<String>()
+    for r in results { for f in r.findings.findings { groups.insert("\(f.kind.rawValue):\(f.line)") } }
+    #expect(sarifResults.count == groups.count)
+    #expect(driver["version"] as? String == PageStateVersion.string)
     for r in sarifResults {
       let id = try #require(r["ruleId"] as? String)
       #expect(rules[r["ruleIndex"] as? Int ?? -1]["id"] as? String == id)
@@ -62,6 +66,51 @@ struct SARIFReportTests {
     let r = try #require((run["results"] as? [[String: Any]])?.first)
     let location = (r["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any]
     #expect((location?["artifactLocation"] as? [String: Any])?["uri"] as? String == uri)
+  }
+
+  @Test("the same finding under several policies is one result listing them; the limit and what it drops are in the run")
+  func groupedAndLimited() throws {
+    let trace = """
+      arch s390-pv
+      memory 0x0+4 order=2
+      actor d device
+      actor g guest
+      g: touch 0x0+4 write
+      d: dma 0x0 read
+      d: dma 0x1 read
+      d: dma 0x2 read
+
+      """
+    let results = try Session.run(fileName: "t.trace", source: ByteSource(string: trace), mode: .compare(["page", "folio", "split"])).1
+    var out = ""
+    SARIFReport().write(results, file: "t.trace", to: &out)
+    let run = try #require((try parse(out)["runs"] as? [[String: Any]])?.first)
+    let sarifResults = try #require(run["results"] as? [[String: Any]])
+    let first = try #require(sarifResults.first { $0["ruleId"] as? String == "io-on-secure" })
+    #expect((first["properties"] as? [String: Any])?["policies"] as? [String] == ["page", "folio", "split"])
+    #expect(((first["message"] as? [String: Any])?["text"] as? String)?.hasPrefix("[page, folio, split] ") == true)
+    #expect(((first["partialFingerprints"] as? [String: Any])?["pagestate/v1"] as? String)?.count == 16)
+    var limited = SARIFReport()
+    limited.resultLimit = 1
+    out = ""
+    limited.write(results, file: "/work/x/t.trace", to: &out)
+    let run2 = try #require((try parse(out)["runs"] as? [[String: Any]])?.first)
+    #expect((run2["results"] as? [[String: Any]])?.count == 1)
+    #expect(((run2["properties"] as? [String: Any])?["results_dropped"] as? Int ?? 0) > 0)
+    var rooted = SARIFReport()
+    rooted.workingDirectory = "/work/x"
+    out = ""
+    rooted.write(results, file: "/work/x/sub/t.trace", to: &out)
+    #expect(out.contains("\"uri\":\"sub/t.trace\",\"uriBaseId\":\"%SRCROOT%\""))
+  }
+
+  @Test("bad input still gives a SARIF log: the error as a result, the invocation failed")
+  func inputError() throws {
+    var out = ""
+    SARIFReport().write(inputError: TraceError(PageStateTrace.SourceLocation(file: "bad.trace", line: 3, column: 4), "put 0x0 by h, which holds nothing"), to: &out)
+    let run = try #require((try parse(out)["runs"] as? [[String: Any]])?.first)
+    #expect((run["invocations"] as? [[String: Any]])?.first?["executionSuccessful"] as? Bool == false)
+    #expect((run["results"] as? [[String: Any]])?.first?["ruleId"] as? String == "input-error")
   }
 
   @Test func checkGolden() throws {
