@@ -221,7 +221,10 @@ public struct Explorer<A: Architecture> {
     let knobs = policy.changes.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
     out += "policy \(policy.preset)\(knobs.isEmpty ? "" : " " + knobs)\n"
     var pcs = Array(repeating: 0, count: scenario.threads.count)
-    var findingLine = 0
+    // Replayed again along the path, so that each event says, like a spin
+    // trail, the line it comes from and the state it leaves.
+    var replay = Replay<A>(policy: policy, fileName: scenario.fileName)
+    for s in scenario.setup { try? replay.feed(s) }
     for (step, a) in path.enumerated() {
       let e = scenario.threads[a][pcs[a]]
       pcs[a] += 1
@@ -229,12 +232,31 @@ public struct Explorer<A: Architecture> {
       if text.hasPrefix("@"), let space = text.firstIndex(where: { $0 == " " || $0 == "\t" }) {
         text = String(text[space...]).trimmingLeadingBlanks
       }
-      out += text + "\n"
-      if e.line == finding.line { findingLine = step }
+      try? replay.step(e, time: UInt64(step + 1) * 1_000)
+      out += text + "  # line \(e.line)" + after(e, in: replay) + "\n"
     }
-    _ = findingLine
     out += "\nexpect \(finding.kind.rawValue) actor=\(finding.actor) policy=\(policy.preset)\n"
     return out
+  }
+}
+
+extension Explorer {
+  /// `; then 0x1 exported, folio 0x0 extra 1 writeback` for the event's first page,
+  /// or `; waits` when its actor is blocked after it.
+  func after(_ e: Event, in replay: Replay<A>) -> String {
+    var s = ""
+    var model = replay.model
+    if e.pages.count > 0, model.memory.isDeclared(e.pages.first) {
+      let page = e.pages.first
+      let state = A.stateName(of: page, in: &model)
+      let f = model.memory.folio(of: page)
+      let entry = model.memory.entries[f.index]
+      s += "; then \(hex(page)) \(state), folio \(hex(f.head)) extra \(entry.extra)"
+      if entry.flags.contains(.writeback) { s += " writeback" }
+      if entry.flags.contains(.locked) { s += " locked" }
+    }
+    if replay.isBlocked(Int(e.actor)) { s += "; \(scenario.actorNames.indices.contains(Int(e.actor)) ? scenario.actorNames[Int(e.actor)] : "the actor") waits" }
+    return s
   }
 }
 

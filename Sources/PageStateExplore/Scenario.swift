@@ -61,12 +61,14 @@ public struct Scenario: Sendable {
         setup.append(s)
       }
     }
-    var text = String(decoding: bytes, as: UTF8.self)
-    if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-    lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
-      var l = String(line)
-      if l.hasSuffix("\r") { l.removeLast() }
-      return l
+    // Split the bytes, not a String: "\r\n" is one Character, so a String
+    // split at "\n" would keep a CRLF file in one piece.
+    var body = bytes[...]
+    if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+    lines = body.split(separator: 0x0A, omittingEmptySubsequences: false).map { line in
+      var l = line
+      if l.last == 0x0D { l = l.dropLast() }
+      return String(decoding: l, as: UTF8.self)
     }
   }
 

@@ -108,3 +108,39 @@ import Testing
     #expect(!all.stdout.contains("more counted but not kept"))
   }
 }
+
+@Suite struct ExploreOutputTests {
+  static let race = "Fixtures/explore/S04-wrong-order-race.trace"
+
+  @Test("a CRLF scenario gives the LF scenario's counterexample, which replays to its finding")
+  func crlf() throws {
+    let lf = try String(contentsOf: Tool.root.appendingPathComponent(ExploreOutputTests.race), encoding: .utf8)
+    let crlf = lf.split(separator: "\n", omittingEmptySubsequences: false).joined(separator: "\r\n")
+    let a = try Tool.run(["explore", "-"], input: lf)
+    let b = try Tool.run(["explore", "-"], input: crlf)
+    #expect(a.status == 1)
+    #expect(a.stdout == b.stdout)
+    let cex = String(a.stdout[a.stdout.range(of: "pagestate 1\n")!.lowerBound...])
+    #expect(cex.contains("arch s390-pv\nmemory "))
+    #expect(cex.components(separatedBy: "\npolicy ").count == 2)
+    let check = try Tool.run(["check", "-"], input: cex)
+    #expect(check.status == 0, "\(check)")
+  }
+
+  @Test("each counterexample event carries its source line and the state after it; the timing is on standard error")
+  func trail() throws {
+    let r = try Tool.run(["explore", ExploreOutputTests.race])
+    #expect(r.stdout.contains("qemu:  get 0x0  # line 13; then 0x0 secure, folio 0x0 extra 1"))
+    #expect(!r.stdout.contains("states/s"))
+    #expect(r.stderr.contains("states/s"))
+    let again = try Tool.run(["explore", ExploreOutputTests.race])
+    #expect(again.stdout == r.stdout)
+  }
+
+  @Test("a search cut short by --max-states exits 3, not 0")
+  func incomplete() throws {
+    let r = try Tool.run(["explore", "Fixtures/s390/S01-virtio-ring-large-folio.trace", "--policy", "page", "--max-states", "2"])
+    #expect(r.status == 3, "\(r)")
+    #expect(r.stdout.contains("INCOMPLETE"))
+  }
+}
