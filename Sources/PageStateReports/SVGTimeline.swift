@@ -86,7 +86,9 @@ public struct SVGTimeline {
     var s = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
     s += "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(Int(height))\" viewBox=\"0 0 \(width) \(Int(height))\" font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"11\">\n"
     s += "<rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n"
-    let rowsNote = panels.first.map { "rows: \($0.1.rowUnit == "page" ? "one per page" : "one per \($0.1.rowUnit)")" } ?? "no events"
+    let rowsNote = panels.first.map {
+      $0.1.rowUnit == "page" ? "rows: one per page" : "rows: one per \($0.1.rowUnit), coloured by the state most of its pages are in"
+    } ?? "no events"
     s += "<text x=\"12\" y=\"20\" font-size=\"14\" font-weight=\"bold\">\(xml(file))</text>\n"
     s += "<text x=\"12\" y=\"36\" fill=\"#555\">\(panels.count) polic\(panels.count == 1 ? "y" : "ies"); \(rowsNote); trace time \(formatDuration(t0))..\(formatDuration(last))</text>\n"
     // Legend.

@@ -34,6 +34,22 @@ struct TimelineTests {
     ).1
   }
 
+  @Test("a row of many pages shows the state most of them are in, not a few notable ones")
+  func rowsByMajority() throws {
+    // 4096 pages (rows of 2^k pages); in the first row (32 pages), 8 exported.
+    var t = "arch s390-pv\nmemory 0x0+4096 order=0\nactor g guest\ng: touch 0x0+4096 write\n"
+    t += "h: make-accessible 0x0+8\n"  // a quarter of a 32-page row
+    t += "h: make-accessible 0x800+1024\n"
+    let results = try Session.run(fileName: "t.trace", source: ByteSource(string: t), mode: .replay(preset: "page"), recordsTimeline: true).1
+    let tl = try #require(results[0].timeline)
+    #expect(tl.rowUnit != "page")
+    let last = tl.bucketCount - 1
+    #expect(tl.state(row: 0, bucket: last).map { tl.stateNames[$0] } == "secure")
+    // A row whose pages are all exported shows it.
+    let exportedRow = try #require(tl.rows.firstIndex { $0.label.hasPrefix("0x800") })
+    #expect(tl.state(row: exportedRow, bucket: last).map { tl.stateNames[$0] } == "exported")
+  }
+
   @Test func recordingDoesNotChangeResults() throws {
     let plain = try s1(recording: false)
     let recorded = try s1()

@@ -348,19 +348,19 @@ public struct TimelineRecorder: Sendable {
     }
   }
 
-  /// Recomputes what a row shows and marks the current bucket.
+  /// Recomputes what a row shows and marks the current bucket: the state
+  /// most of its pages are in (a tie goes to the more notable state, then to
+  /// one other than the row's declared state), so that a colour never
+  /// stands for a few pages of a large row.
   mutating func refresh(row r: Int) {
     var best = TimelineRecorder.empty
     var bestCount: Int32 = 0
     var bestEmphasis: UInt8 = 0
-    var total: Int32 = 0
-    for s in 0..<stateNames.count { total += rowCounts[r * Limits.states + s] }
     for s in 0..<stateNames.count {
       let n = rowCounts[r * Limits.states + s]
       guard n > 0 else { continue }
-      // Rank: notable 2-4, changed from the declared state 1, else 0 (then by count).
-      let e: UInt8 = n * 8 >= total || total <= 8 ? (emphasis[s] > 0 ? emphasis[s] + 1 : UInt8(s) != baseline[r] ? 1 : 0) : 0
-      if e > bestEmphasis || (e == bestEmphasis && n > bestCount) {
+      let e: UInt8 = emphasis[s] > 0 ? emphasis[s] + 1 : UInt8(s) != baseline[r] ? 1 : 0
+      if n > bestCount || (n == bestCount && e > bestEmphasis) {
         best = UInt8(s)
         bestCount = n
         bestEmphasis = e
