@@ -5,7 +5,13 @@ let package = Package(
   name: "pagestate",
   products: [
     .executable(name: "pagestate", targets: ["pagestate"]),
+    // The libraries a Swift client can depend on (README, "Using the libraries").
+    .library(name: "PageStateTrace", targets: ["PageStateTrace"]),
+    .library(name: "PageStateModel", targets: ["PageStateModel"]),
     .library(name: "PageStateEngine", targets: ["PageStateEngine"]),
+    .library(name: "PageStateReports", targets: ["PageStateReports"]),
+    .library(name: "PageStateExplore", targets: ["PageStateExplore"]),
+    .library(name: "PageStateWorkloads", targets: ["PageStateWorkloads"]),
     .library(name: "PageStateImport", targets: ["PageStateImport"]),
   ],
   targets: [
