@@ -20,6 +20,13 @@ public struct Scenario: Sendable {
   /// The memory declarations: page ranges and their folio sizes.
   var blocks: [(pages: PageRange, folio: UInt64)] = []
 
+  /// Pages the scenario declares: every explored state holds their entries.
+  public var declaredPages: UInt64 { blocks.reduce(0) { $0 + $1.pages.count } }
+
+  /// What one explored state costs at least, in bytes: the 12-byte entry of
+  /// every declared page (a state is a whole replay, copied on change).
+  public var bytesPerState: UInt64 { declaredPages * 12 + 4096 }
+
   /// The largest declared folio size among the blocks `pages` touches.
   func folioPages(around pages: PageRange) -> UInt64 {
     var unit: UInt64 = 1

@@ -11,6 +11,8 @@ func runExplore(_ raw: ArraySlice<String>) -> Int32 {
   let args = splittingEquals(raw)[...]
   var rest: [String] = []
   var maxStates = 1_000_000
+  var capped = false
+  var memory: UInt64?
   var output: String?
   var reduction = true
   var i = args.startIndex
@@ -26,6 +28,10 @@ func runExplore(_ raw: ArraySlice<String>) -> Int32 {
       output = args[i]
     case "--no-reduction":
       reduction = false
+    case "--memory":
+      i += 1
+      guard i < args.endIndex, let n = parseSize(args[i]), n > 0 else { usageError("--memory takes a size: 512M, 4G or a number of bytes") }
+      memory = n
     default:
       rest.append(args[i])
     }
@@ -51,6 +57,16 @@ func runExplore(_ raw: ArraySlice<String>) -> Int32 {
     var session = Session(fileName: name, mode: .replay(preset: o.policy), overrides: o.sets)
     for s in scenario.setup { try session.feed(s) }
     let policy = try session.policies()[0]
+    // Memory grows with declared pages x states (a state is a whole replay):
+    // a search that cannot fit in half the machine's memory is cut to what
+    // fits, said, and exits 3, instead of being killed.
+    let budget = memory ?? UInt64(max(sysconf(Int32(_SC_PHYS_PAGES)), 1)) * UInt64(max(sysconf(Int32(_SC_PAGESIZE)), 1)) / 2
+    let fitting = max(1, budget / scenario.bytesPerState)
+    if UInt64(maxStates) > fitting {
+      err.write("pagestate explore: --max-states \(maxStates) lowered to \(fitting): each state holds the \(scenario.bytesPerState / 1024) KiB of \(scenario.declaredPages) declared pages, and \(memory == nil ? "half this machine's memory" : "--memory") is \(budget >> 20) MiB; declare only the pages the scenario uses\n")
+      maxStates = Int(fitting)
+      capped = true
+    }
     switch scenario.architecture {
     case .s390PV: result = try Explorer<S390PV>(scenario: scenario, policy: policy, maxStates: maxStates, reduction: reduction).run()
     case .sev: result = try Explorer<SEV>(scenario: scenario, policy: policy, maxStates: maxStates, reduction: reduction).run()
@@ -68,7 +84,7 @@ func runExplore(_ raw: ArraySlice<String>) -> Int32 {
   err.write("pagestate explore: \(String(Int(result.seconds * 1000))) ms, \(rate) states/s\n")
   guard let finding = result.finding, let cex = result.counterexample else {
     if result.incomplete {
-      out.write("warning: the search stopped at --max-states \(maxStates) without a finding: it is INCOMPLETE, raise --max-states to search further\n")
+      out.write("warning: the search stopped at \(capped ? "the \(maxStates) states that fit in memory" : "--max-states \(maxStates)") without a finding: it is INCOMPLETE, \(capped ? "declare fewer pages" : "raise --max-states") to search further\n")
       return 3  // not 0: a clean complete search's code
     }
     out.write("no interleaving has a finding of severity error or hang\n")
@@ -86,6 +102,15 @@ func runExplore(_ raw: ArraySlice<String>) -> Int32 {
   }
   out.write(cex)
   return 1
+}
+
+/// `512M`, `4G`, `100K` or bytes.
+func parseSize(_ text: String) -> UInt64? {
+  let units: [Character: UInt64] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+  if let last = text.last?.uppercased().first, let unit = units[last] {
+    return UInt64(text.dropLast()).map { $0 * unit }
+  }
+  return UInt64(text)
 }
 
 /// Reads all bytes of a source (small scenarios only).

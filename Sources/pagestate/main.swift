@@ -119,10 +119,12 @@ let commandUsage: [String: String] = [
 
     """,
   "explore": """
-    usage: pagestate explore FILE [--policy P] [--set knob=value]... [--max-states N] [--output CEX.trace] [--no-reduction]
+    usage: pagestate explore FILE [--policy P] [--set knob=value]... [--max-states N] [--memory SIZE] [--output CEX.trace] [--no-reduction]
       Searches every interleaving of the actors' events for one that reaches a finding of
       severity error or hang, and prints the shortest as a replayable trace (docs/explore.md).
       --max-states N     stop after N states (default 1000000): the search is then incomplete
+      --memory SIZE      the memory the search may take (512M, 4G; default half the machine's):
+                         each state holds every declared page, so --max-states is lowered to fit
       --output F         write the counterexample there
       --no-reduction     no sleep sets (for checking the reduction)
       Exit 0 nothing found in a complete search, 1 found, 2 bad input, 3 stopped at --max-states.
@@ -235,7 +237,7 @@ func parseOptions(_ raw: ArraySlice<String>, command: String) -> Options {
     let a = args[i]
     if a == "--help" || a == "-h" { exitFlushing(printUsage(of: command)) }
     if a.hasPrefix("-") && a != "-" && !allowed.contains(a) {
-      let known = commandOptions.values.contains { $0.contains(a) } || ["--max-states", "--output", "--no-reduction"].contains(a)
+      let known = commandOptions.values.contains { $0.contains(a) } || ["--max-states", "--output", "--no-reduction", "--memory"].contains(a)
       usageError(known
         ? "\(a) is not an option of '\(command)'\(a == "--policies" ? " (replay runs one policy: --policy P; compare runs several)" : a == "--policy" && command == "compare" ? " (compare takes --policies P1,P2,...)" : ""); see pagestate \(command) --help"
         : "unknown option '\(a)' for '\(command)'; see pagestate \(command) --help")

@@ -137,6 +137,17 @@ import Testing
     #expect(again.stdout == r.stdout)
   }
 
+  @Test("a search that cannot fit in --memory is cut to what fits, said, and exits 3 (not killed)")
+  func memoryBound() throws {
+    // 16384 declared pages: 196 KiB a state; 8 MiB holds 41 states, the search needs more.
+    var t = "arch s390-pv\nmemory 0x0+16384 order=2\nactor g guest\n"
+    for i in 0..<6 { t += "g: touch 0x\(String(i * 4, radix: 16)) write\nh: pin 0x\(String(i * 4, radix: 16))\n" }
+    let r = try Tool.run(["explore", "-", "--policy", "page", "--memory", "8M"], input: t)
+    #expect(r.status == 3, "\(r)")
+    #expect(r.stderr.contains("lowered to 41"))
+    #expect(r.stdout.contains("INCOMPLETE, declare fewer pages"))
+  }
+
   @Test("a search cut short by --max-states exits 3, not 0")
   func incomplete() throws {
     let r = try Tool.run(["explore", "Fixtures/s390/S01-virtio-ring-large-folio.trace", "--policy", "page", "--max-states", "2"])
