@@ -27,30 +27,34 @@ public enum DemoScenario {
   public static let snpFileName = "demo:S15-share-4k-of-2m-folio.trace"
 
   /// The second panel: S15, a SEV-SNP guest shares one 4K page of a 2 MiB
-  /// private guest_memfd folio and takes it back.
+  /// private guest_memfd folio and takes it back. The same scenario as
+  /// `Fixtures/sev/S15-share-4k-of-2m-folio.trace` (the reference; see
+  /// docs/model-sev.md): the same statements, so the same findings and
+  /// statistics under every preset.
   public static let snpTrace = """
     pagestate 1
     arch sev-snp
     # S15: one 4K page shared out of a 2 MiB private guest_memfd folio.
-    memory 0x0+512 order=9 backing=gmem state=private
+    memory 0x0..0x1ff order=9 backing=gmem state=private
 
-    vcpu0: pvalidate 0x5 off                     # rescind validation first
-    vcpu0: psc 0x5 shared                        # GHCB Page State Change to shared
-    vcpu0: gpte 0x5 dec                          # map it decrypted for the device
-    qemu:   pin 0x5 write                        # the VMM pins it for the I/O
-    virtio: dma 0x5 write                        # the device writes the shared page
-    qemu:   unpin 0x5
-    vcpu0: psc 0x5 private                       # and back to private
-    vcpu0: gpte 0x5 enc
-    vcpu0: pvalidate 0x5 on
-    vcpu0: touch 0x5 write
+    vcpu0: pvalidate 0x10 off                    # rescind validation first (4K in a 2M RMP entry)
+    vcpu0: psc 0x10 shared                       # GHCB Page State Change to shared
+    vcpu0: gpte 0x10 dec                         # then clear the C-bit
+    @1ms vcpu0: gpte 0x10 enc                    # taking it back: the C-bit first
+    vcpu0: psc 0x10 private                      # then the Page State Change to private
+    vcpu0: pvalidate 0x10 on
+    vcpu0: touch 0x10 write                      # the guest uses the page again
+    vcpu0: touch 0x11 write                      # and its neighbour, never shared
 
     expect clean policy=page
     expect stat psmash=1 policy=page
     expect collateral-share policy=folio
+    expect unvalidated-access page=0x11 policy=folio
+    expect clean policy=split
     expect stat splits=1 policy=split
     expect stat merges=1 policy=split
     expect conversion-failed policy=refuse
+    expect clean policy=refuse
 
     """
 }
