@@ -73,7 +73,7 @@ let commandUsage: [String: String] = [
   "demo": """
     usage: pagestate [demo]
       The built-in scenarios S1 (s390 PV virtio ring in a large folio) and S15
-      (SEV-SNP: one 4K page of a 2 MiB guest_memfd folio shared) under the four
+      (SEV-SNP: one 4K page of a 2 MiB guest_memfd folio converted to shared) under the four
       presets side by side. Exit 0.
 
     """,
@@ -516,8 +516,8 @@ func runDemo() -> Int32 {
     `refuse` kills the guest at boot.
 
     ------------------------------------------------------------------------------
-    SEV-SNP (S15): a guest shares one 4K page of a 2 MiB private guest_memfd
-    folio with a device, then takes it back.
+    SEV-SNP (S15): a guest converts one 4K page of a 2 MiB private guest_memfd
+    folio to shared, goes on using its neighbour, then takes the page back.
 
 
     """)
@@ -525,9 +525,11 @@ func runDemo() -> Int32 {
   out.write("""
 
     `page` smashes the 2M RMP entry (psmash) and lets the folio hold mixed
-    states; `folio` converts the whole folio and exposes 511 private pages
-    (collateral-share); `split` splits the folio and merges it back; `refuse`
-    fails the conversion, so the device writes a page that is still private.
+    states; `folio` converts the whole folio, exposes 511 private pages
+    (collateral-share) and the neighbour the guest goes on using loses its
+    validation (unvalidated-access); `split` splits the folio and merges it
+    back; `refuse` fails the conversion (conversion-failed, a warning: the
+    page stays private and the guest must cope).
 
     Try: pagestate explain hang, pagestate explain collateral-share,
          pagestate check Fixtures
