@@ -67,7 +67,11 @@ public struct Explorer<A: Architecture> {
         var explored: [Int] = []
         var moved = false
         for a in 0..<actors {
-          guard Int(node.pcs[a]) < scenario.threads[a].count, !node.replay.isBlocked(a) else { continue }
+          // A blocked actor cannot move, except for an I/O completion
+          // (`writeback-end` of a writeback in flight), which is not its step.
+          guard Int(node.pcs[a]) < scenario.threads[a].count,
+            node.replay.canMove(a, next: scenario.threads[a][Int(node.pcs[a])])
+          else { continue }
           moved = true
           if reduction && a < 64 && node.sleep & (1 << UInt64(a)) != 0 {
             result.sleptTransitions += 1

@@ -268,7 +268,10 @@ extension FindingKind {
       holder it waits for is short-term: a plain or speculative reference,
       a pin that is not long-term, an LRU batch reference, the folio lock
       or a writeback still running. A longer trace would likely have let
-      it go on; the replay just ended first.
+      it go on; the replay just ended first. A writeback is ended by its
+      I/O completion (folio_end_writeback() from the bio's end_io), not by
+      the thread that started it, so a flusher waiting for its own earlier
+      writeback is a stall, not a deadlock.
       Kernel context: speculative references (RCU page-cache lookups,
       GUP-fast) raise the refcount briefly, so the refcount freeze in
       make_folio_secure fails with -EBUSY and the guest retries; LRU batch
