@@ -163,7 +163,7 @@ public struct Explorer<A: Architecture> {
     let x = scenario.threads[a][Int(node.pcs[a])]
     let y = scenario.threads[b][Int(node.pcs[b])]
     if isGlobal(x) || isGlobal(y) { return false }
-    if policy.large == .refuse { return false }  // a refused import kills every guest actor
+    if policy.large == .refuse || policy.kernelLarge == .refuse { return false }  // a refused import kills every guest actor
     if case .bounded = policy.wait { return false }  // deadlines depend on the order
     if scenario.hasLRU && (isConversion(x) || isConversion(y)) { return false }  // lru_add_drain_all()
     let fx = folioSpan(x)

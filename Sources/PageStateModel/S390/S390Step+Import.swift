@@ -19,7 +19,7 @@ extension S390Step {
     let order = m.memory.entries[i].order
     let head = i &- Int(page & ((UInt64(1) << order) &- 1))
     let folio = m.memory.entries[head]
-    guard order == 0 || m.policy.large == .allow,
+    guard order == 0 || m.policy.s390Large == .allow,
       folio.flags.intersection([.locked, .writeback]).isEmpty, folio.extra == 0, m.injections.isEmpty
     else {
       return importPageInFull(&m, page, index: i, why: why)
@@ -52,7 +52,7 @@ extension S390Step {
     let what = Action.ofPage(why, page)
     // Step 1: a large folio.
     if f.count > 1 {
-      switch m.policy.large {
+      switch m.policy.s390Large {
       case .allow:
         break
       case .refuse:
@@ -60,7 +60,7 @@ extension S390Step {
           message: "\(what): the folio \(hex(f.head)) has order \(m.memory.entries[f.index].order); make_folio_secure returns -EINVAL for a large folio (s390 6.10) and the VMM kills the guest")
         return .killGuest
       case .split:
-        if let wait = conversionBlocker(&m, f, page: page, conversion: true, what: .splitBefore(folio: f.head, why, page: page)) {
+        if let wait = importBlocker(&m, f, page: page, what: .splitBefore(folio: f.head, why, page: page)) {
           m.stats.add(.importRetries)
           return wait
         }
@@ -71,7 +71,7 @@ extension S390Step {
       }
     }
     // Steps 2-4: lock, writeback, references.
-    if let wait = conversionBlocker(&m, f, page: page, conversion: true, what: what) {
+    if let wait = importBlocker(&m, f, page: page, what: what) {
       m.stats.add(.importRetries)
       return wait
     }
@@ -88,6 +88,13 @@ extension S390Step {
     m.stats.add(.imports)
     setState(&m, index: i, page: page, .secure, why: what)
     return nil
+  }
+
+  /// Steps 2-4 of the import: the release's rules under `kernel=`
+  /// (`kernelBlocker`), else the model's (`conversionBlocker`).
+  func importBlocker(_ m: inout Model, _ f: (head: UInt64, index: Int, count: Int), page: UInt64, what: Action) -> Outcome? {
+    if let r = m.policy.kernel { return kernelBlocker(&m, f, page: page, release: r, what: what) }
+    return conversionBlocker(&m, f, page: page, conversion: true, what: what)
   }
 
   /// Takes one pending injected failure of `kind` on `page`.

@@ -79,7 +79,9 @@ extension S390Step {
     while page < event.pages.end {
       if state(&m, page) == .secure {
         m.stats.add(.secureAccessFaults)
-        if !hook(&m, page: page, scope: m.policy.hook, asked: PageRange(first: page, count: 1)) {
+        if event.words.contains(.kernel), let r = m.policy.kernel, r.kernelFaultExports {
+          kernelFaultExport(&m, page: page)
+        } else if !hook(&m, page: page, scope: m.policy.hook, asked: PageRange(first: page, count: 1)) {
           let kernel = event.words.contains(.kernel)
           m.report(kernel ? .bugOn : .hostSigsegv, at: event, page: page) { m in
             (state(&m, page).name, kernel
@@ -196,7 +198,9 @@ extension S390Step {
       let f = m.memory.folio(of: page)
       let i = f.index + Int(page - f.head)
       if m.memory.entries[i].bits & S390PV.unmapped == 0 {
-        if state(&m, index: i) == .secure {
+        if m.policy.kernel != nil {
+          kernelUnmapExport(&m, index: i, page: page, folio: f)
+        } else if state(&m, index: i) == .secure {
           m.stats.call(.export)
           m.stats.add(.exports)
           setState(&m, index: i, page: page, .exported, why: .named("unmap"))
@@ -219,6 +223,11 @@ extension S390Step {
       if state(&m, index: i).isGuestOwned {
         m.stats.call(.destroy)
         m.stats.add(.destroys)
+      } else if m.policy.kernel != nil {
+        // Under kernel=: the teardown (`s390_uv_destroy_range()`,
+        // `ptep_get_and_clear_full()` -> `uv_destroy_pte()`) calls
+        // `uv_destroy_folio()` for every page, guest-owned or not.
+        m.stats.call(.destroy)
       }
       setState(&m, index: i, page: page, .nonsecure, why: .named("destroy"))
       clearPageBit(&m, index: i)
