@@ -78,6 +78,15 @@ let kernelReleaseTable: [KernelReleaseRow] = {
   let four = "memory 0x0..0x3 backing=anon"
   rows.append(.init(rule: "destroy", kernel: nil, memory: four, body: destroy, stats: [.destroys: 3, .uvCalls: 6]))
   rows.append(.init(rule: "destroy", kernel: "6.15", memory: four, body: destroy, stats: [.destroys: 3, .uvCalls: 7]))
+  // 6. A UV import that fails for good: -EINVAL with PG_arch_1 set, the
+  // guest killed; the bit over-indicates, so the host's later pin makes two
+  // spurious UV calls (every release: make_folio_secure() sets the bit first).
+  let hard = "qemu: inject 0x0 fail=import-error\nvcpu0: touch 0x0 write\nqemu: pin 0x0"
+  for k in [nil, "6.10", "next"] {
+    rows.append(.init(rule: "import error", kernel: k, body: hard, stats: [.imports: 0, .uvCalls: 3, .spuriousUVCalls: 2, .importRetries: 0], findings: [.guestKilled], states: [0: "nonsecure"]))
+  }
+  // A busy UV stays a retry at once (audit R18).
+  rows.append(.init(rule: "import busy", kernel: nil, body: "qemu: inject 0x0 fail=import count=2\nvcpu0: touch 0x0 write", stats: [.imports: 1, .uvCalls: 3, .importRetries: 2, .waits: 0], states: [0: "secure"]))
   return rows
 }()
 

@@ -78,6 +78,15 @@ extension S390Step {
     // Step 5: the bit first, then the UV call (the bit over-indicates by design).
     setArchBit(&m, index: i, folio: f.index)
     if !m.injections.isEmpty {
+      if consume(&m, page, .importError) {
+        // The UV call fails for good: -EINVAL (-ENXIO only for rc 0x10a),
+        // PG_arch_1 stays set (the over-indication the bit allows), and KVM
+        // sends SIGSEGV to the VMM on -EINVAL from gmap_convert_to_secure().
+        m.stats.call(.import)
+        m.report(.guestKilled, at: event, page: page, state: state(&m, index: i).name,
+          message: "\(what): UVC CONV_TO_SEC_STOR failed (injected, not busy): make_folio_secure returns -EINVAL with PG_arch_1 already set, and the VMM kills the guest; the page stays \(state(&m, index: i).name) with its bit set")
+        return .killGuest
+      }
       while consume(&m, page, .import) {
         // A busy UV: the import is retried at once (-EAGAIN without a wait).
         m.stats.call(.import)
@@ -105,8 +114,9 @@ extension S390Step {
     case .export: if j.export > 0 { j.export -= 1; hit = true }
     case .pinShared: if j.pinShared > 0 { j.pinShared -= 1; hit = true }
     case .import: if j.import > 0 { j.import -= 1; hit = true }
+    case .importError: if j.importError > 0 { j.importError -= 1; hit = true }
     }
-    if j.export == 0 && j.pinShared == 0 && j.import == 0 {
+    if j.export == 0 && j.pinShared == 0 && j.import == 0 && j.importError == 0 {
       m.injections[page] = nil
     } else {
       m.injections[page] = j

@@ -245,6 +245,7 @@ extension S390Step {
       case .export: j.export &+= n
       case .pinShared: j.pinShared &+= n
       case .import: j.import &+= n
+      case .importError: j.importError &+= n
       }
       m.injections[page] = j
     }
