@@ -52,6 +52,16 @@ struct WritebackCompletionTests {
       body: "w: writeback-start 0x0\nb: lock 0x1\nk: lock 0x1\nk: writeback-start 0x0\nk: writeback-end 0x0\nb: unlock 0x1\nw: writeback-end 0x0\nk: unlock 0x1",
       hangs: [], stalls: [], waits: 2),
     Case(
+      name: "an end after the actor's own blocked submission, while another actor's writeback holds the folio, ends its own",
+      memory: "memory 0x0 backing=file",
+      body: "w: writeback-start 0x0\nk: writeback-start 0x0\nk: writeback-end 0x0\nw: writeback-end 0x0",
+      hangs: [], stalls: [], waits: 1),
+    Case(
+      name: "a completion queued behind a wait runs when the actor blocks again on the writeback it completes",
+      memory: "memory 0x0..0x1 backing=file",
+      body: "k: writeback-start 0x0\nb: lock 0x1\nk: lock 0x1\nk: writeback-start 0x0\nk: writeback-end 0x0\nb: unlock 0x1\nk: writeback-end 0x0\nk: unlock 0x1",
+      hangs: [], stalls: [], waits: 2),
+    Case(
       name: "a wait for a writeback whose submitter hangs is a stall: the completion does not depend on it",
       memory: "memory 0x0 backing=file\nmemory 0x4..0x7 order=2 state=exported",
       body: "k: writeback-start 0x0\nqemu: pin 0x4 longterm\nk: split 0x4\nvcpu0: touch 0x0",

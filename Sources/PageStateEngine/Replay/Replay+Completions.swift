@@ -15,12 +15,15 @@ import PageStateTrace
 extension Replay {
   /// Whether `e`, an event of the blocked actor `a`, runs now as an I/O
   /// completion rather than queueing behind `a`'s wait: it is a
-  /// `writeback-end`, every folio it names is under writeback (the I/O it
-  /// completes has been submitted), no `writeback-start` of `a` on those
-  /// pages is still queued (program order: a completion never precedes its
-  /// own submission), and no event of `a` was dropped past the queue limit
-  /// (one of them could be that submission).
-  func runsAsCompletion(_ e: Event, actor a: Int) -> Bool {
+  /// `writeback-end`, every folio it names is under a writeback that `a`
+  /// started and that has run (the I/O it completes was submitted: a
+  /// writeback of another actor may be what `a`'s own pending submission
+  /// waits for, and this end then belongs to that submission), no
+  /// `writeback-start` of `a` on those folios is queued before it (`upTo`:
+  /// the position of `e` in the queue; program order: a completion never
+  /// precedes its own submission), and no event of `a` was dropped past the
+  /// queue limit (one of them could be that submission).
+  func runsAsCompletion(_ e: Event, actor a: Int, upTo end: Int? = nil) -> Bool {
     guard e.verb == .writebackEnd, actors[a].dropped == 0, e.pages.count > 0 else { return false }
     var memory = model.memory
     var page = e.pages.first
@@ -28,13 +31,15 @@ extension Replay {
     while page < e.pages.end {
       guard memory.isDeclared(page) else { return false }
       let f = memory.folio(of: page)
-      guard memory.entries[f.index].flags.contains(.writeback) else { return false }
+      guard memory.entries[f.index].flags.contains(.writeback),
+        memory.held(f.index, actor: Int32(a), kinds: HolderKinds.writeback) > 0
+      else { return false }
       if page == e.pages.first { span = PageRange(first: f.head, count: 0) }
       page = f.head + UInt64(f.count)
       span.count = page - span.first
     }
     let queue = actors[a].queue
-    for i in actors[a].queueHead..<queue.count where queue[i].verb == .writebackStart {
+    for i in actors[a].queueHead..<(end ?? queue.count) where queue[i].verb == .writebackStart {
       if queue[i].pages.overlaps(span) { return false }
     }
     return true
@@ -52,6 +57,22 @@ extension Replay {
       throw TraceError(location(e), message)
     case .blocked, .killGuest:
       preconditionFailure("writeback-end neither waits nor kills the guest")
+    }
+  }
+
+  /// After `a` blocked again with events queued (`runQueue`): the queued
+  /// `writeback-end`s that are completions (`runsAsCompletion`) run now, in
+  /// queue order, and leave the queue.
+  mutating func completeQueued(_ a: Int) throws(TraceError) {
+    var i = actors[a].queueHead
+    while i < actors[a].queue.count {
+      let e = actors[a].queue[i]
+      if e.verb == .writebackEnd && runsAsCompletion(e, actor: a, upTo: i) {
+        actors[a].queue.remove(at: i)
+        try complete(e)
+      } else {
+        i += 1
+      }
     }
   }
 

@@ -237,6 +237,7 @@ public struct Replay<A: Architecture>: Sendable {
       let e = actors[a].popQueue()
       try execute(e, from: 0)
     }
+    if actors[a].isBlocked && actors[a].hasQueue { try completeQueued(a) }
   }
 
   /// Retries waiters on folios that changed, until nothing changes.
