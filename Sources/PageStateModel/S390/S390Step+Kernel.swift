@@ -70,7 +70,7 @@ extension S390Step {
     if m.policy.track == .folio { clearArchBit(&m, index: i, folio: f.index, count: f.count) }
   }
 
-  /// `unmap` under `kernel=`: `ptep_get_and_clear()` (`arch/s390/include/asm/pgtable.h`)
+  /// `unmap` (every release): `ptep_get_and_clear()` (`arch/s390/include/asm/pgtable.h`)
   /// calls `uv_convert_from_secure_pte()` for every present PTE of a
   /// protected mm, whatever the page's state: one CONV_FROM_SEC_STOR per
   /// page. A guest-owned page is exported; on a nonsecure or exported page
