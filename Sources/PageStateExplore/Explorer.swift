@@ -67,7 +67,11 @@ public struct Explorer<A: Architecture> {
         var explored: [Int] = []
         var moved = false
         for a in 0..<actors {
-          guard Int(node.pcs[a]) < scenario.threads[a].count, !node.replay.isBlocked(a) else { continue }
+          // A blocked actor cannot move, except for an I/O completion
+          // (`writeback-end` of a writeback in flight), which is not its step.
+          guard Int(node.pcs[a]) < scenario.threads[a].count,
+            node.replay.canMove(a, next: scenario.threads[a][Int(node.pcs[a])])
+          else { continue }
           moved = true
           if reduction && a < 64 && node.sleep & (1 << UInt64(a)) != 0 {
             result.sleptTransitions += 1
@@ -159,7 +163,7 @@ public struct Explorer<A: Architecture> {
     let x = scenario.threads[a][Int(node.pcs[a])]
     let y = scenario.threads[b][Int(node.pcs[b])]
     if isGlobal(x) || isGlobal(y) { return false }
-    if policy.large == .refuse { return false }  // a refused import kills every guest actor
+    if policy.large == .refuse || policy.kernelLarge == .refuse { return false }  // a refused import kills every guest actor
     if case .bounded = policy.wait { return false }  // deadlines depend on the order
     if scenario.hasLRU && (isConversion(x) || isConversion(y)) { return false }  // lru_add_drain_all()
     let fx = folioSpan(x)

@@ -82,7 +82,7 @@ struct RandomTrace {
     }
     if rng.chance(30) {
       lines.append("policy " + (arch == .s390PV
-        ? rng.pick(["wait=bounded:150ms", "drain=off", "folio-hook=two-pass", "hook=folio"])
+        ? rng.pick(["wait=bounded:150ms", "drain=off", "folio-hook=two-pass", "hook=folio", "kernel=6.10", "kernel=6.11", "kernel=6.15", "kernel=next"])
         : rng.pick(["flush=deferred", "refcount-check=off", "merge=off", "chg-mask=drop-enc", "wait=bounded:150ms"])))
     }
     lines.append("actor cpu0 cpu")

@@ -39,7 +39,7 @@ let transitionTable: [S390TransitionRow] = {
     ("secure", "qemu: destroy 0x0", "nonsecure"),
     ("shared", "qemu: destroy 0x0", "nonsecure"),
     ("secure", "qemu: unmap 0x0", "exported"),
-    ("shared", "qemu: unmap 0x0", "shared"),
+    ("shared", "qemu: unmap 0x0", "exported"),
     ("secure", "qemu: writeback-start 0x0", "exported"),
     ("shared", "qemu: writeback-start 0x0", "pinned-shared"),
   ]

@@ -277,7 +277,7 @@ private let N = snpSetup
     .init(S + "a: make-accessible 0 scope=all\n", "3:28", "expected a scope (page, folio), found 'all'"),
     .init(S + "a: inject 0\n", "3:12", "'inject' needs the option 'fail='"),
     .init(S + "a: inject 0 count=2\n", "3:20", "'inject' needs the option 'fail='"),
-    .init(S + "a: inject 0 fail=exprot\n", "3:18", "expected a UV call to fail (export, pin-shared, import), found 'exprot' (did you mean 'export'?)"),
+    .init(S + "a: inject 0 fail=exprot\n", "3:18", "expected a UV call to fail (export, pin-shared, import, import-error), found 'exprot' (did you mean 'export'?)"),
     .init(S + "a: inject 0 fail=export count=0\n", "3:31", "expected a count from 1 to 4294967296, found '0'"),
     .init(S + "a: inject 0 fail=export count=4294967297\n", "3:31", "expected a count from 1 to 4294967296, found '4294967297'"),
     .init(S + "a: inject 0 fail=export count=x\n", "3:31", "found 'x'"),

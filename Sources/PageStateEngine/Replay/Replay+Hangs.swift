@@ -17,6 +17,9 @@ extension Replay {
   /// At the end of the trace: each blocked actor is a `hang` if what it waits
   /// for can never all go away (a long-term pin among the holders, a holder
   /// that is itself hung, or a cycle back to it: a deadlock), else a `stall`.
+  /// A writeback's holder is its I/O completion, which never waits: a wait
+  /// for the end of writeback is a `stall` (the completion may still come),
+  /// even when the waiter itself started that writeback.
   mutating func classifyWaiters() {
     guard !waiters.isEmpty else { return }
     let blocked = waiters.map(Int.init)
@@ -28,7 +31,9 @@ extension Replay {
       let list = holders(of: actors[a].blocked!.wait, memory: &memory)
       holderLists[a] = list
       if list.contains(where: { $0.kind == .pinLongterm }) { longterm.insert(a) }
-      edges[a] = Set(list.map { Int($0.actor) }.filter { actors[$0].blocked != nil })
+      // A writeback is held by its I/O completion, not by the actor that
+      // submitted it (`Replay+Completions`): never an edge of the chain.
+      edges[a] = Set(list.filter { $0.kind != .writeback }.map { Int($0.actor) }.filter { actors[$0].blocked != nil })
     }
     // Actors on a cycle: those that can reach themselves.
     var cycle: [Int: [Int]] = [:]
@@ -51,7 +56,12 @@ extension Replay {
       var links: [String] = []
       for h in list {
         var text = model.describe(h, page: f.head)
-        if h.kind == .pinLongterm {
+        if h.kind == .writeback {
+          text += ", in flight: folio_end_writeback() from the I/O's completion ends it, not \(model.actorName(h.actor)), and it had not come when the trace ended"
+          if Int(h.actor) == a {
+            text += " (\(actors[a].name) waits for its own writeback: not a deadlock, unless it still holds the I/O unsubmitted)"
+          }
+        } else if h.kind == .pinLongterm {
           text += ", never released (FOLL_LONGTERM: held until its owner tears the device down)"
         } else if actors[Int(h.actor)].blocked != nil {
           let hb = actors[Int(h.actor)].blocked!

@@ -22,7 +22,7 @@ public struct Replay<A: Architecture>: Sendable {
   var lastTime: UInt64 = 0
   /// Records states, waits, DMA windows and findings over time (`--timeline`,
   /// `--perfetto`); nil, the default, costs one branch per event.
-  public private(set) var recorder: TimelineRecorder?
+  public internal(set) var recorder: TimelineRecorder?
   /// `recorder != nil`, kept apart: comparing the optional copies it.
   let isRecording: Bool
   /// Events whose page state `feed(_:fromEvent:fromOther:)` loads at once.
@@ -126,6 +126,13 @@ public struct Replay<A: Architecture>: Sendable {
     let a = Int(e.actor)
     if guestKilled && actors[a].kind == .guest { return }
     if actors[a].isBlocked {
+      if e.verb == .writebackEnd && runsAsCompletion(e, actor: a) {
+        // The I/O completion of a writeback already submitted: it does not
+        // wait for the actor (`Replay+Completions`).
+        try complete(e)
+        try settle()
+        return
+      }
       if actors[a].queue.count - actors[a].queueHead >= Self.queueLimit {
         if actors[a].dropped == 0 { actors[a].firstDropped = e }
         actors[a].dropped += 1
@@ -232,6 +239,7 @@ public struct Replay<A: Architecture>: Sendable {
       let e = actors[a].popQueue()
       try execute(e, from: 0)
     }
+    if actors[a].isBlocked && actors[a].hasQueue { try completeQueued(a) }
   }
 
   /// Retries waiters on folios that changed, until nothing changes.

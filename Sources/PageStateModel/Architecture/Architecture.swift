@@ -136,6 +136,7 @@ public struct Injection: Sendable, Hashable {
   public var export: UInt64 = 0
   public var pinShared: UInt64 = 0
   public var `import`: UInt64 = 0
+  public var importError: UInt64 = 0
 }
 
 /// The state a replay changes: memory, statistics, findings, DMA windows,

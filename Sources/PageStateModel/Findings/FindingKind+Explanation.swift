@@ -79,7 +79,9 @@ extension FindingKind {
       fail on a page that is still secure or shared): scenario S10.
       Writeback hook: f28d43636d6f (5.7); 0x3d handler: 084ea4d611a3.
       VM_BUG_ON_FOLIO fires only with CONFIG_DEBUG_VM; without it the
-      writeback goes on with a page that is still secure.
+      writeback goes on with a page that is still secure. Since
+      b00be77302d7 (kernel=next; 6.19.y stable) a kernel fault exports
+      with uv_convert_from_secure() and fixes a failure up instead of BUG().
       Fix: find why the UV export failed (rc/rrc); writeback must never
       meet a page that the hook cannot make accessible.
       """
@@ -102,7 +104,11 @@ extension FindingKind {
       guest-killed (error, s390-pv): an import was refused, guest killed
       Under large=refuse (preset refuse) an import of a page in a large
       folio (guest touch, share, or the host side of an unshare) fails
-      with -EINVAL and the VMM kills the guest. The model stops every
+      with -EINVAL and the VMM kills the guest (also under kernel=6.10 for
+      the presets split and refuse). So does an import whose UV call fails
+      for good (inject fail=import-error): -EINVAL with PG_arch_1 already
+      set, which stays set (the over-indication the bit allows). The model
+      stops every
       guest actor, including ones first seen later, and drops their
       remaining events (still counted in events); host and device actors
       go on.
@@ -268,7 +274,10 @@ extension FindingKind {
       holder it waits for is short-term: a plain or speculative reference,
       a pin that is not long-term, an LRU batch reference, the folio lock
       or a writeback still running. A longer trace would likely have let
-      it go on; the replay just ended first.
+      it go on; the replay just ended first. A writeback is ended by its
+      I/O completion (folio_end_writeback() from the bio's end_io), not by
+      the thread that started it, so a flusher waiting for its own earlier
+      writeback is a stall, not a deadlock.
       Kernel context: speculative references (RCU page-cache lookups,
       GUP-fast) raise the refcount briefly, so the refcount freeze in
       make_folio_secure fails with -EBUSY and the guest retries; LRU batch

@@ -376,13 +376,14 @@ public struct Memory: Sendable, Hashable {
     return all
   }
 
-  /// Drops every LRU-batch reference (lru_add_drain_all).
-  public mutating func drainLRU() {
+  /// Drops every LRU-batch reference (`lru_add_drain_all()`), or only those
+  /// of `actor`: the batch of the CPU it runs on (`lru_add_drain()`).
+  public mutating func drainLRU(of actor: Int32? = nil) {
     guard lruReferences > 0 else { return }
     var i = 0
     while i < holders.count {
       let r = holders[i]
-      if r.kind == .lru && r.count > 0 {
+      if r.kind == .lru && r.count > 0 && (actor == nil || r.actor == actor!) {
         let head = page(at: r.folio)
         release(r.folio, actor: r.actor, kinds: HolderKinds.lru, count: r.count, head: head)
       }

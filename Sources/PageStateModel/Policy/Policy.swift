@@ -37,6 +37,15 @@ public struct Policy: Sendable, Hashable {
   public var chgMask: ChgMask = .keepEnc
   public var splitPMD: SplitPMD = .copyEntry
   public var folioHook: FolioHook = .each
+  /// `kernel=`: the rules of one release where releases differ; nil keeps
+  /// the model's release-independent rules.
+  public var kernel: KernelRelease?
+  /// The s390 large-folio rule of `kernel` for the presets that stand for
+  /// a kernel's rule (`split`, `refuse`) when `large` was not set
+  /// explicitly: 6.10 refuses (-EINVAL), 6.11 on splits. SEV keeps `large`.
+  public var kernelLarge: Large?
+  /// The `large` rule s390 imports follow: the release's, else the knob's.
+  public var s390Large: Large { kernelLarge ?? large }
   public var costs = CostModel()
   /// Knobs changed on top of the preset, in the order given (for the name).
   public var changes: [(key: String, value: String)] = []
@@ -46,7 +55,7 @@ public struct Policy: Sendable, Hashable {
   /// Every knob name.
   public static let knobNames = [
     "track", "hook", "large", "wait", "drain", "refcount-check", "flush", "merge", "chg-mask",
-    "split-pmd", "folio-hook",
+    "split-pmd", "folio-hook", "kernel",
   ] + CostModel.kinds.map { "cost.\($0)" }
 
   /// The policy `replay` uses when neither the trace nor the command line names one.
@@ -94,7 +103,9 @@ public struct Policy: Sendable, Hashable {
     switch key {
     case "track": track = try choice(Track.self)
     case "hook": hook = try choice(HookScope.self)
-    case "large": large = try choice(Large.self)
+    case "large":
+      large = try choice(Large.self)
+      kernelLarge = nil
     case "wait":
       if value == "forever" {
         wait = .forever
@@ -110,6 +121,18 @@ public struct Policy: Sendable, Hashable {
     case "chg-mask": chgMask = try choice(ChgMask.self)
     case "split-pmd": splitPMD = try choice(SplitPMD.self)
     case "folio-hook": folioHook = try choice(FolioHook.self)
+    case "kernel":
+      guard let release = KernelRelease(value) else {
+        throw PolicyError(message: "knob 'kernel' takes \(KernelRelease.names.joined(separator: ", ")); found '\(value)'", isValue: true)
+      }
+      kernel = release
+      // The presets that stand for a kernel's large-folio rule take the
+      // release's rule (6.10 refuses with -EINVAL, 6.11 splits), unless
+      // `large` was set explicitly; page and folio keep their what-if.
+      kernelLarge = nil
+      if (preset == "split" || preset == "refuse") && !changes.contains(where: { $0.key == "large" }) {
+        kernelLarge = release.splitsLargeFolios ? .split : .refuse
+      }
     default:
       if key.hasPrefix("cost."), let kind = CostModel.kinds.firstIndex(of: String(key.dropFirst(5))) {
         guard let v = Double(value), v >= 0, v.isFinite else {

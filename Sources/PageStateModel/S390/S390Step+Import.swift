@@ -19,7 +19,7 @@ extension S390Step {
     let order = m.memory.entries[i].order
     let head = i &- Int(page & ((UInt64(1) << order) &- 1))
     let folio = m.memory.entries[head]
-    guard order == 0 || m.policy.large == .allow,
+    guard order == 0 || m.policy.s390Large == .allow,
       folio.flags.intersection([.locked, .writeback]).isEmpty, folio.extra == 0, m.injections.isEmpty
     else {
       return importPageInFull(&m, page, index: i, why: why)
@@ -52,7 +52,7 @@ extension S390Step {
     let what = Action.ofPage(why, page)
     // Step 1: a large folio.
     if f.count > 1 {
-      switch m.policy.large {
+      switch m.policy.s390Large {
       case .allow:
         break
       case .refuse:
@@ -60,7 +60,7 @@ extension S390Step {
           message: "\(what): the folio \(hex(f.head)) has order \(m.memory.entries[f.index].order); make_folio_secure returns -EINVAL for a large folio (s390 6.10) and the VMM kills the guest")
         return .killGuest
       case .split:
-        if let wait = conversionBlocker(&m, f, page: page, conversion: true, what: .splitBefore(folio: f.head, why, page: page)) {
+        if let wait = importBlocker(&m, f, page: page, what: .splitBefore(folio: f.head, why, page: page)) {
           m.stats.add(.importRetries)
           return wait
         }
@@ -71,13 +71,22 @@ extension S390Step {
       }
     }
     // Steps 2-4: lock, writeback, references.
-    if let wait = conversionBlocker(&m, f, page: page, conversion: true, what: what) {
+    if let wait = importBlocker(&m, f, page: page, what: what) {
       m.stats.add(.importRetries)
       return wait
     }
     // Step 5: the bit first, then the UV call (the bit over-indicates by design).
     setArchBit(&m, index: i, folio: f.index)
     if !m.injections.isEmpty {
+      if consume(&m, page, .importError) {
+        // The UV call fails for good: -EINVAL (-ENXIO only for rc 0x10a),
+        // PG_arch_1 stays set (the over-indication the bit allows), and KVM
+        // sends SIGSEGV to the VMM on -EINVAL from gmap_convert_to_secure().
+        m.stats.call(.import)
+        m.report(.guestKilled, at: event, page: page, state: state(&m, index: i).name,
+          message: "\(what): UVC CONV_TO_SEC_STOR failed (injected, not busy): make_folio_secure returns -EINVAL with PG_arch_1 already set, and the VMM kills the guest; the page stays \(state(&m, index: i).name) with its bit set")
+        return .killGuest
+      }
       while consume(&m, page, .import) {
         // A busy UV: the import is retried at once (-EAGAIN without a wait).
         m.stats.call(.import)
@@ -90,6 +99,13 @@ extension S390Step {
     return nil
   }
 
+  /// Steps 2-4 of the import: the release's rules under `kernel=`
+  /// (`kernelBlocker`), else the model's (`conversionBlocker`).
+  func importBlocker(_ m: inout Model, _ f: (head: UInt64, index: Int, count: Int), page: UInt64, what: Action) -> Outcome? {
+    if let r = m.policy.kernel { return kernelBlocker(&m, f, page: page, release: r, what: what) }
+    return conversionBlocker(&m, f, page: page, conversion: true, what: what)
+  }
+
   /// Takes one pending injected failure of `kind` on `page`.
   func consume(_ m: inout Model, _ page: UInt64, _ kind: InjectedFailure) -> Bool {
     guard var j = m.injections[page] else { return false }
@@ -98,8 +114,9 @@ extension S390Step {
     case .export: if j.export > 0 { j.export -= 1; hit = true }
     case .pinShared: if j.pinShared > 0 { j.pinShared -= 1; hit = true }
     case .import: if j.import > 0 { j.import -= 1; hit = true }
+    case .importError: if j.importError > 0 { j.importError -= 1; hit = true }
     }
-    if j.export == 0 && j.pinShared == 0 && j.import == 0 {
+    if j.export == 0 && j.pinShared == 0 && j.import == 0 && j.importError == 0 {
       m.injections[page] = nil
     } else {
       m.injections[page] = j

@@ -79,7 +79,9 @@ extension S390Step {
     while page < event.pages.end {
       if state(&m, page) == .secure {
         m.stats.add(.secureAccessFaults)
-        if !hook(&m, page: page, scope: m.policy.hook, asked: PageRange(first: page, count: 1)) {
+        if event.words.contains(.kernel), let r = m.policy.kernel, r.kernelFaultExports {
+          kernelFaultExport(&m, page: page)
+        } else if !hook(&m, page: page, scope: m.policy.hook, asked: PageRange(first: page, count: 1)) {
           let kernel = event.words.contains(.kernel)
           m.report(kernel ? .bugOn : .hostSigsegv, at: event, page: page) { m in
             (state(&m, page).name, kernel
@@ -189,20 +191,17 @@ extension S390Step {
 
   // MARK: Other host verbs
 
-  /// `ptep_get_and_clear`: a secure page is exported first; the mapping goes.
+  /// `ptep_get_and_clear()` (`arch/s390/include/asm/pgtable.h`): for every
+  /// present PTE of a protected mm, `uv_convert_from_secure_pte()` (an
+  /// export UV call, whatever the page's state: `kernelUnmapExport`); then
+  /// the mapping goes. Unmapping an unmapped page does nothing.
   func unmap(_ m: inout Model) -> Outcome {
     var page = event.pages.first
     while page < event.pages.end {
       let f = m.memory.folio(of: page)
       let i = f.index + Int(page - f.head)
       if m.memory.entries[i].bits & S390PV.unmapped == 0 {
-        if state(&m, index: i) == .secure {
-          m.stats.call(.export)
-          m.stats.add(.exports)
-          setState(&m, index: i, page: page, .exported, why: .named("unmap"))
-          clearPageBit(&m, index: i)
-          if m.policy.track == .folio { clearArchBit(&m, index: i, folio: f.index, count: f.count) }
-        }
+        kernelUnmapExport(&m, index: i, page: page, folio: f)
         m.memory.entries[i].bits |= S390PV.unmapped
       }
       page += 1
@@ -210,16 +209,17 @@ extension S390Step {
     return .done
   }
 
-  /// Teardown (UVC DESTR_SEC_STOR): the page becomes nonsecure, its bit clear.
+  /// Teardown: `s390_uv_destroy_range()` and `ptep_get_and_clear_full()` ->
+  /// `uv_destroy_pte()` call `uv_destroy_folio()` (UVC DESTR_SEC_STOR) for
+  /// every page; the page becomes nonsecure and its bit is cleared.
+  /// `destroys` counts the pages the UV held (secure, shared, pinned-shared).
   func destroy(_ m: inout Model) -> Outcome {
     var page = event.pages.first
     while page < event.pages.end {
       let f = m.memory.folio(of: page)
       let i = f.index + Int(page - f.head)
-      if state(&m, index: i).isGuestOwned {
-        m.stats.call(.destroy)
-        m.stats.add(.destroys)
-      }
+      m.stats.call(.destroy)
+      if state(&m, index: i).isGuestOwned { m.stats.add(.destroys) }
       setState(&m, index: i, page: page, .nonsecure, why: .named("destroy"))
       clearPageBit(&m, index: i)
       if m.policy.track == .folio { clearArchBit(&m, index: i, folio: f.index, count: f.count) }
@@ -236,6 +236,7 @@ extension S390Step {
       case .export: j.export &+= n
       case .pinShared: j.pinShared &+= n
       case .import: j.import &+= n
+      case .importError: j.importError &+= n
       }
       m.injections[page] = j
     }

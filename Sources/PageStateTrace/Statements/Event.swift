@@ -2,7 +2,11 @@
 public enum InjectedFailure: String, CaseIterable, Sendable, Hashable {
   case export
   case pinShared = "pin-shared"
+  /// A busy UV (UVC_CC_BUSY / UVC_CC_PARTIAL): the import is retried at once.
   case `import`
+  /// A UV call that fails for good (any rc but busy): `make_folio_secure()`
+  /// returns -EINVAL with PG_arch_1 already set, and KVM kills the guest.
+  case importError = "import-error"
 }
 
 /// The scope of an accessibility-hook call (`make-accessible ... scope=`).
