@@ -24,7 +24,8 @@ public struct Generator {
   public mutating func run() {
     let p = parameters
     out.line("pagestate 1")
-    out.line("# generated: pagestate generate \(p.workload.rawValue) --pages \(p.pages) --events \(p.events) --seed \(p.seed) --arch \(p.architecture.rawValue) --folio-order \(p.folioOrder)")
+    let with = KnownRace.allCases.filter { p.races.contains($0) }.map { " --with \($0.rawValue)" }.joined()
+    out.line("# generated: pagestate generate \(p.workload.rawValue) --pages \(p.pages) --events \(p.events) --seed \(p.seed) --arch \(p.architecture.rawValue) --folio-order \(p.folioOrder)\(with)")
     out.line("arch \(p.architecture.rawValue)")
     switch p.workload {
     case .virtio:

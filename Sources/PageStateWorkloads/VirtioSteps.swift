@@ -77,9 +77,11 @@ struct WritebackSteps {
   }
 }
 
-/// Direct I/O: mostly FOLL_PIN (the hook runs), some FOLL_GET (it does not:
-/// I/O on secure pages), speculative references across a guest touch, LRU
-/// batches drained now and then, and plain guest touches.
+/// Direct I/O: FOLL_PIN (the hook runs; 6.5+ `iov_iter_extract_pages()`),
+/// speculative references across a guest touch, LRU batches drained now and
+/// then, and plain guest touches. With `--with foll-get`, a share of the I/O
+/// takes FOLL_GET references instead (no hook: I/O on secure pages); with
+/// `--with hook-before-marker`, a share calls the hook before its reference.
 struct DirectIOSteps {
   let region: PageRange
   let folio: UInt64
@@ -93,6 +95,18 @@ struct DirectIOSteps {
       g.emit("disk", "dma", page, r & 1 == 0 ? " write" : " read")
       g.emit("qemu", "unpin", page)
     } else if r < 45 {
+      if g.parameters.races.contains(.follGet) {
+        g.emit("qemu", "get", page)
+        g.emit("disk", "dma", page, " read")
+        g.emit("qemu", "put", page)
+      } else {
+        g.emit("qemu", "pin", page)
+        g.emit("disk", "dma", page, " read")
+        g.emit("qemu", "unpin", page)
+      }
+    } else if r < 48 && g.parameters.races.contains(.hookBeforeMarker) {
+      g.emit("qemu", "make-accessible", page)
+      g.emit(g.vcpu(), "touch", page, " write")
       g.emit("qemu", "get", page)
       g.emit("disk", "dma", page, " read")
       g.emit("qemu", "put", page)

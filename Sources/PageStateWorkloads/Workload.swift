@@ -21,6 +21,22 @@ public enum Workload: String, CaseIterable, Sendable {
   public var defaultArchitecture: ArchitectureName { self == .snp ? .sevSNP : .s390PV }
 }
 
+/// A known race a generated workload leaves out unless asked for
+/// (`generate --with RACE`): without any, `page` and `split` replay a
+/// generated workload clean, as a current kernel runs it.
+public enum KnownRace: String, CaseIterable, Sendable {
+  /// Direct I/O that takes FOLL_GET references (`get`, DMA, `put`): no
+  /// hook runs, so the device does I/O on a secure page. What O_DIRECT did
+  /// before 6.5 (`iov_iter_get_pages()`; the Jan Kara / John Hubbard 2021
+  /// discussion, and the 2020 splice bug); since then
+  /// `iov_iter_extract_pages()` pins user pages with FOLL_PIN.
+  case follGet = "foll-get"
+  /// A host path that calls the hook (`make-accessible`) before taking its
+  /// reference: the guest touches the page in between and makes it secure
+  /// again, so the DMA that follows is on a secure page (S4's wrong order).
+  case hookBeforeMarker = "hook-before-marker"
+}
+
 /// The knobs of a generated trace.
 public struct WorkloadParameters: Sendable {
   public var workload: Workload
@@ -30,6 +46,8 @@ public struct WorkloadParameters: Sendable {
   public var architecture: ArchitectureName
   /// Folio order of the guest's memory (default 2 on s390, 9 for snp).
   public var folioOrder: Int
+  /// Known races to put in (`--with`); none by default.
+  public var races: Set<KnownRace> = []
 
   public init(workload: Workload) {
     self.workload = workload

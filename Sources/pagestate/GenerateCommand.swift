@@ -39,6 +39,13 @@ func runGenerate(_ raw: ArraySlice<String>) -> Int32 {
       let k = number("--folio-order")
       guard k <= 64 else { usageError("--folio-order must be 0 to \(TraceReader.Limits.maxOrder)") }
       p.folioOrder = Int(k)
+    case "--with":
+      i += 1
+      let names = KnownRace.allCases.map(\.rawValue)
+      guard i < args.endIndex, let race = KnownRace(rawValue: args[i]) else {
+        usageError("--with takes a known race: \(names.joined(separator: ", "))")
+      }
+      p.races.insert(race)
     case "--arch":
       i += 1
       guard i < args.endIndex, let arch = ArchitectureName(rawValue: args[i]) else {

@@ -131,8 +131,11 @@ let commandUsage: [String: String] = [
 
     """,
   "generate": """
-    usage: pagestate generate WORKLOAD [--pages N] [--events N] [--seed S] [--arch A] [--folio-order K]
+    usage: pagestate generate WORKLOAD [--pages N] [--events N] [--seed S] [--arch A] [--folio-order K] [--with RACE]...
       A synthetic trace on standard output: virtio, writeback, dio, mixed, snp (docs/workloads.md).
+      Under page and split a generated workload is clean, as a current kernel runs it, unless
+      --with puts in a known race: foll-get (pre-6.5 O_DIRECT: FOLL_GET, no hook),
+      hook-before-marker (the hook called before the reference is taken).
       --pages N          guest pages (default 65536; rounded down to whole folios and regions)
       --events N         events (default 1000000)
       --seed S           the random seed (default 1)

@@ -80,8 +80,8 @@ import Testing
 
   @Test("--max-findings keeps more (or all) findings; JSON says how many were dropped")
   func maxFindings() throws {
-    // `mixed` under `page` raises hundreds of io-on-secure (its FOLL_GET direct I/O).
-    let trace = try Tool.run(["generate", "mixed", "--pages", "4092", "--events", "200000"]).stdout
+    // `mixed --with foll-get` under `page` raises hundreds of io-on-secure.
+    let trace = try Tool.run(["generate", "mixed", "--pages", "4092", "--events", "200000", "--with", "foll-get"]).stdout
     let capped = try Tool.run(["replay", "-", "--policy", "page", "--format", "json", "--max-findings", "10"], input: trace)
     let all = try Tool.run(["replay", "-", "--policy", "page", "--format", "json", "--max-findings", "0"], input: trace)
     #expect(capped.stdout.contains("\"findings_dropped\":"))
@@ -93,7 +93,7 @@ import Testing
 @Suite struct FindingCapTests {
   @Test("past --max-findings, text, SVG and Perfetto say where the kept findings stop")
   func capIsSaid() throws {
-    let trace = try Tool.run(["generate", "mixed", "--pages", "4092", "--events", "100000"]).stdout
+    let trace = try Tool.run(["generate", "mixed", "--pages", "4092", "--events", "100000", "--with", "foll-get"]).stdout
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cap-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
