@@ -19,6 +19,21 @@ extension KernelTraceImporter {
     out.line(how)
     out.line("# every statement says the input line it comes from (# from LINE); see docs/import.md")
     out.line("arch \(options.architecture.rawValue)")
+    // The trace's kernel picks the s390 rules of that release (the `kernel=` knob, 6.10 and later).
+    if options.architecture == .s390PV, let release = options.kernel, let knob = KernelTraceImporter.kernelKnob(release) {
+      out.line("policy kernel=\(knob)  # --kernel \(release): the s390 rules of that release (docs/model-s390.md); --set kernel=... replays another")
+    }
+  }
+
+  /// The `kernel=` value of a release: `6.10` to `6.19`, `next` after 6.19,
+  /// nil before 6.10 (the model's release rules start there).
+  static func kernelKnob(_ release: String) -> String? {
+    let parts = release.split(whereSeparator: { !$0.isNumber }).prefix(2).compactMap { Int($0) }
+    guard parts.count == 2 else { return nil }
+    let (major, minor) = (parts[0], parts[1])
+    if major > 6 || (major == 6 && minor > 19) { return "next" }
+    if major == 6 && minor >= 10 { return "6.\(minor)" }
+    return nil
   }
 
   func comment(_ text: String) {

@@ -56,6 +56,20 @@ func page(_ pfn: UInt64) -> String { "0x" + String(0xffd4_0000_0000_0000 + pfn *
     #expect(r.events == ["mmwork-200: \(expected)"])
   }
 
+  @Test("--kernel on s390 replays the trace under that release's rules (policy kernel=)", arguments: [
+    ("6.12.95+deb12-amd64", "6.12"), ("6.10", "6.10"), ("7.0-rc1", "next"), ("6.1", nil),
+  ])
+  func kernelKnob(_ release: String, _ knob: String?) throws {
+    let r = try importText(ft("1.0", "tracing_mark_write", "x")) { $0.kernel = release }
+    #expect(r.statements.contains { $0.hasPrefix("policy ") } == (knob != nil))
+    if let knob { #expect(r.statements.contains("policy kernel=\(knob)")) }
+    let sev = try importText(ft("1.0", "tracing_mark_write", "x")) {
+      $0.kernel = release
+      $0.architecture = .sev
+    }
+    #expect(!sev.statements.contains { $0.hasPrefix("policy ") })
+  }
+
   @Test("6.1's FOLL_TOUCH|FOLL_FORCE grabs nothing and does not decide the layout")
   func neitherGetNorPin() throws {
     let t = [
