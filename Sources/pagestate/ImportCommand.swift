@@ -24,7 +24,8 @@ let importUsage = """
   --guest-io   shared (default): the guest shares a page before the host's first pin
                or reference on it; secure: it does not
   --kernel     the kernel release of the trace (6.1, 6.12): the FOLL_* bit layout
-               (default: learnt from the flags in the trace)
+               (default: learnt from the flags in the trace), and on s390-pv from
+               6.10 on the model's rules of that release (policy kernel=6.N)
   --vmemmap    vmemmap_base, when the trace has no vmemmap= field and the kernel
                was booted with KASLR
   --strict     the first line not understood is an error (FILE:LINE:COL, exit 2)
