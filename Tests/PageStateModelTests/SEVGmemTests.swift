@@ -24,3 +24,71 @@ func gmemKnob() throws {
     #expect(error.isValue)
   }
 }
+
+/// sev-snp, `gmem=separate` (mainline), one `backing=gmem` page 0x0:
+/// initial state x event(s) -> state of page 0, the exact set of finding
+/// kinds, and statistics (the RMP updates counted where the kernel does them).
+struct SeparateRow: CustomTestStringConvertible, Sendable {
+  var initial: String
+  var body: String
+  var state: String
+  var findings: Set<String> = []
+  var stats: [String: Int] = [:]
+  var testDescription: String { "\(initial): \(body.split(separator: "\n").joined(separator: "; ")) -> \(state) \(findings.sorted()) \(stats.sorted { $0.key < $1.key })" }
+}
+
+let separateTable: [SeparateRow] = [
+  // A conversion flips the attribute only (kvm_vm_set_mem_attributes()); the
+  // RMP stays hypervisor-owned until the guest's next fault.
+  SeparateRow(initial: "shared", body: "vcpu0: psc 0x0 private", state: "private-unvalidated", stats: ["conversions": 1, "rmpupdates": 0]),
+  SeparateRow(initial: "shared", body: "qemu: convert 0x0 private", state: "private-unvalidated", stats: ["conversions": 1, "rmpupdates": 0]),
+  // The fault of PVALIDATE's (or an access's) NPT walk: sev_gmem_prepare(), 4K.
+  SeparateRow(initial: "shared", body: "vcpu0: psc 0x0 private\nvcpu0: pvalidate 0x0 on", state: "private", stats: ["rmpupdates": 1, "psmash": 0]),
+  SeparateRow(initial: "shared", body: "vcpu0: psc 0x0 private\nvcpu0: touch 0x0 c=enc", state: "private-unvalidated", findings: ["unvalidated-access"], stats: ["rmpupdates": 1]),
+  SeparateRow(initial: "shared", body: "vcpu0: touch 0x0 c=enc", state: "private-unvalidated", findings: ["unvalidated-access"], stats: ["implicit-conversions": 1, "rmpupdates": 1]),
+  SeparateRow(initial: "shared", body: "vcpu0: psc 0x0 private\nvcpu0: pvalidate 0x0 on\nvcpu0: gpte 0x0 enc\nvcpu0: touch 0x0 write", state: "private", stats: ["rmpupdates": 1]),
+  // private -> shared: no RMPUPDATE (the guest_memfd page is not freed);
+  // back to private: already assigned, sev_gmem_prepare() returns 0.
+  SeparateRow(initial: "private", body: "vcpu0: pvalidate 0x0 off\nvcpu0: psc 0x0 shared", state: "shared", stats: ["conversions": 1, "rmpupdates": 0]),
+  SeparateRow(initial: "private", body: "vcpu0: psc 0x0 shared", state: "shared", findings: ["validation-not-rescinded"], stats: ["rmpupdates": 0]),
+  SeparateRow(initial: "private", body: "vcpu0: pvalidate 0x0 off\nvcpu0: psc 0x0 shared\nvcpu0: psc 0x0 private\nvcpu0: pvalidate 0x0 on", state: "private", stats: ["conversions": 2, "rmpupdates": 0]),
+  SeparateRow(initial: "private", body: "vcpu0: pvalidate 0x0 off\nvcpu0: touch 0x0 c=dec", state: "shared", stats: ["implicit-conversions": 1, "rmpupdates": 0]),
+  SeparateRow(initial: "shared", body: "vcpu0: pvalidate 0x0 on", state: "shared", findings: ["pvalidate-failed"], stats: ["rmpupdates": 0]),
+  // Pins, locks and references are on the VMM's shared page: not waited on.
+  SeparateRow(initial: "shared", body: "qemu: pin 0x0 longterm\nvcpu0: psc 0x0 private", state: "private-unvalidated", stats: ["waits": 0, "conversion-retries": 0, "conversions": 1]),
+  SeparateRow(initial: "shared", body: "qemu: get 0x0\nvcpu0: psc 0x0 private", state: "private-unvalidated", stats: ["waits": 0, "lru-drains": 0]),
+  SeparateRow(initial: "shared", body: "qemu: lock 0x0\nvcpu0: psc 0x0 private", state: "private-unvalidated", stats: ["waits": 0]),
+  // DMA reaches the (stale) shared page, never guest_memfd: no io-on-secure.
+  SeparateRow(initial: "shared", body: "qemu: pin 0x0 longterm\nvcpu0: psc 0x0 private\ndev: dma 0x0 write", state: "private-unvalidated"),
+  SeparateRow(initial: "shared", body: "dev: dma-start 0x0 write id=r\nvcpu0: psc 0x0 private\ndev: dma-end id=r", state: "private-unvalidated", findings: ["unprotected-io"]),
+  SeparateRow(initial: "private", body: "dev: dma 0x0 read", state: "private", findings: ["unprotected-io"]),
+  // Host accesses reach the shared page too: no RMP #PF, no SIGBUS, no zap.
+  SeparateRow(initial: "private", body: "qemu: access 0x0 write kernel", state: "private"),
+  SeparateRow(initial: "private", body: "qemu: access 0x0 read user", state: "private", stats: ["host-sigbus": 0]),
+  SeparateRow(initial: "shared", body: "cpu1: access 0x0 write\nvcpu0: psc 0x0 private\ncpu1: access 0x0 write", state: "private-unvalidated", stats: ["tlb-flushes": 0]),
+]
+
+@Test("gmem=separate (mainline): page transitions, findings and lazy RMP updates", arguments: separateTable)
+func separateTransition(_ row: SeparateRow) throws {
+  let (r, m) = try replay(SEVSNP.self, row.body, memory: "memory 0x0 backing=gmem state=\(row.initial)")
+  #expect(r.policy.gmem == .separate)
+  #expect(state(m, 0, SEVSNP.self) == row.state)
+  #expect(Set(r.findings.findings.map(\.kind.rawValue)) == row.findings)
+  for (name, value) in row.stats { #expect(r.statistic(name) == Double(value), "\(name)") }
+}
+
+@Test("gmem=separate: a large guest_memfd folio is an input error at its memory line; in-place and plain SEV accept it")
+func separateRejectsLargeGmem() throws {
+  let memory = "memory 0x0+4 order=2 backing=gmem"
+  do {
+    _ = try replay(SEVSNP.self, "vcpu0: psc 0x0 private", memory: memory)
+    Issue.record("no error")
+  } catch let error as TraceError {
+    #expect(error.location.line == 2)
+    #expect(error.message.contains("guest_memfd folios are order 0"))
+    #expect(error.message.contains("gmem=in-place"))
+  }
+  _ = try replay(SEVSNP.self, "vcpu0: psc 0x0 private", memory: memory, knobs: [("gmem", "in-place")])
+  _ = try replay(SEV.self, "vcpu0: psc 0x0 private", memory: memory)
+  _ = try replay(SEVSNP.self, "vcpu0: psc 0x0 private", memory: "memory 0x0+4 order=2 backing=anon")
+}

@@ -16,6 +16,10 @@ extension SEVStep {
       let part = PageRange(first: page, count: partEnd - page)
       defer { page = partEnd }
       guard (part.first..<part.end).contains(where: { bits(&m, $0) & SEVPage.private != target }) else { continue }
+      if isSeparate(&m, part.first) {
+        convertSeparate(&m, part, toPrivate: toPrivate, implicit: implicit)
+        continue
+      }
       let action = Action.conversion(part, toPrivate: toPrivate)
       var what: String { action.description }
 
@@ -65,18 +69,7 @@ extension SEVStep {
       if needSplit, let wait = referenceWait(&m, f, page: part.first, what: .splitForConversion(folio: f.head, part, toPrivate: toPrivate)) {
         return wait
       }
-      if !toPrivate && snp {
-        var valid = 0
-        var firstValid: UInt64 = 0
-        for p in part.first..<part.end where bits(&m, p) & (SEVPage.private | SEVPage.rmpMask) == SEVPage.private | SEVPage.rmpValid {
-          if valid == 0 { firstValid = p }
-          valid += 1
-        }
-        if valid > 0 {
-          m.report(.validationNotRescinded, at: event, page: firstValid, state: stateName(&m, firstValid),
-            message: "\(valid) page\(valid == 1 ? "" : "s") of \(part) still validated: the guest did not PVALIDATE them off before converting to shared; RMPUPDATE clears it")
-        }
-      }
+      if !toPrivate && snp { reportStillValidated(&m, part) }
       // 3. Granularity.
       if refused {
         m.report(.conversionFailed, at: event, page: part.first, state: stateName(&m, part.first),
@@ -123,6 +116,22 @@ extension SEVStep {
       if m.policy.large == .split && m.policy.merge && !m.splitFolios.isEmpty { mergeIfUniform(&m, around: part.first) }
     }
     return .done
+  }
+
+  /// `validation-not-rescinded` for the pages of `part` the guest still has
+  /// validated as it converts them to shared.
+  func reportStillValidated(_ m: inout Model, _ part: PageRange) {
+    var valid = 0
+    var firstValid: UInt64 = 0
+    for p in part.first..<part.end where bits(&m, p) & (SEVPage.private | SEVPage.rmpMask) == SEVPage.private | SEVPage.rmpValid {
+      if valid == 0 { firstValid = p }
+      valid += 1
+    }
+    guard valid > 0 else { return }
+    let separate = isSeparate(&m, part.first)
+    m.report(.validationNotRescinded, at: event, page: firstValid, state: stateName(&m, firstValid),
+      message: "\(valid) page\(valid == 1 ? "" : "s") of \(part) still validated: the guest did not PVALIDATE them off before converting to shared; "
+        + (separate ? "the guest_memfd page keeps its validated RMP entry until guest_memfd frees it (sev_gmem_invalidate())" : "RMPUPDATE clears it"))
   }
 
   /// Drains the LRU batches if that could help, then waits if the folio still

@@ -46,7 +46,8 @@ struct SEVStep: EventStep {
       return .done
     case .access: return access(&m)
     case .dmaStart, .dma:
-      return deviceIO(&m, protected: "private", isProtected: { m, page in isPrivate(&m, page) },
+      // gmem=separate: the IOMMU maps the VMM's shared page, never guest_memfd.
+      return deviceIO(&m, protected: "private", isProtected: { m, page in isPrivate(&m, page) && !isSeparate(&m, page) },
         stateName: { m, page in stateName(&m, page) },
         explain: { _, _, _ in
           snp ? "the IOMMU logs RMP_PAGE_FAULT: a device may not touch guest-owned memory"
@@ -94,7 +95,9 @@ struct SEVStep: EventStep {
     let write = event.words.contains(.write)
     let kernel = event.words.contains(.kernel)
     for page in event.pages.first..<event.pages.end {
-      if !isPrivate(&m, page) {
+      // gmem=separate: the host maps the gfn's shared page (VMM memory),
+      // whatever the attribute says; the private page has no host mapping.
+      if !isPrivate(&m, page) || isSeparate(&m, page) {
         m.tlb.add(page, cpu: actor)
         continue
       }
