@@ -92,3 +92,33 @@ func separateRejectsLargeGmem() throws {
   _ = try replay(SEV.self, "vcpu0: psc 0x0 private", memory: memory)
   _ = try replay(SEVSNP.self, "vcpu0: psc 0x0 private", memory: "memory 0x0+4 order=2 backing=anon")
 }
+
+@Test("unmap (guest_memfd hole punch) runs sev_gmem_invalidate(): assigned entries back to hv; the next fault prepares a fresh page")
+func separatePunchHole() throws {
+  // private -> shared, then the VMM frees the private side: one 4K RMPUPDATE.
+  let (r, m) = try replay(SEVSNP.self, "vcpu0: pvalidate 0x0 off\nvcpu0: psc 0x0 shared\nqemu: unmap 0x0", memory: "memory 0x0 backing=gmem state=private")
+  #expect(r.statistic("rmpupdates") == 1)
+  #expect(state(m, 0, SEVSNP.self) == "shared")
+  // Back to private: the freed page is gone, the fault prepares a new one (assigned, not validated).
+  let (b, bm) = try replay(SEVSNP.self, "vcpu0: pvalidate 0x0 off\nvcpu0: psc 0x0 shared\nqemu: unmap 0x0\nvcpu0: psc 0x0 private\nvcpu0: touch 0x0 c=enc",
+    memory: "memory 0x0 backing=gmem state=private")
+  #expect(b.statistic("rmpupdates") == 2)
+  #expect(Set(b.findings.findings.map(\.kind.rawValue)) == ["unvalidated-access"])
+  #expect(state(bm, 0, SEVSNP.self) == "private-unvalidated")
+  // A shared page never faulted in as private: nothing assigned, nothing to update.
+  let (s, _) = try replay(SEVSNP.self, "qemu: unmap 0x0", memory: "memory 0x0 backing=gmem")
+  #expect(s.statistic("rmpupdates") == 0)
+  // Not guest_memfd: an input error.
+  #expect(throws: TraceError.self) { try replay(SEVSNP.self, "qemu: unmap 0x0", memory: "memory 0x0 backing=anon") }
+}
+
+@Test("sev_gmem_invalidate() on a 2M RMP entry (gmem=in-place): one 2M update for the whole region, PSMASH + 4K for part of it")
+func invalidate2M() throws {
+  let memory = "memory 0x0+512 order=9 backing=gmem state=private"
+  let (whole, _) = try replay(SEVSNP.self, "qemu: unmap 0x0+512", memory: memory, knobs: [("gmem", "in-place")])
+  #expect(whole.statistic("rmpupdates") == 1)
+  #expect(whole.statistic("psmash") == 0)
+  let (part, _) = try replay(SEVSNP.self, "qemu: unmap 0x10+2", memory: memory, knobs: [("gmem", "in-place")])
+  #expect(part.statistic("rmpupdates") == 2)
+  #expect(part.statistic("psmash") == 1)
+}

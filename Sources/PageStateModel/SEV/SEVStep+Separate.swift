@@ -48,4 +48,50 @@ extension SEVStep {
     m.stats.call(.rmpupdate)
     update(&m, page) { $0 = ($0 & ~SEVPage.rmpMask) | SEVPage.rmpAssigned }
   }
+
+  /// `unmap PAGES` (sev-snp): the VMM punches a hole in guest_memfd
+  /// (`fallocate(FALLOC_FL_PUNCH_HOLE)`, as QEMU does for the side a
+  /// conversion left unused): `kvm_gmem_punch_hole()` zaps the NPT and
+  /// truncates; each freed folio goes through `kvm_gmem_free_folio()` →
+  /// `kvm_arch_gmem_invalidate()` → `sev_gmem_invalidate()`, which makes
+  /// its assigned RMP entries hypervisor-owned again. The attribute stays;
+  /// the guest's next access to a private gfn faults in a fresh page and
+  /// `sev_gmem_prepare()` assigns it again (not validated).
+  func punchHole(_ m: inout Model) -> Outcome {
+    for p in event.pages.first..<event.pages.end where backing(&m, p) != .gmem {
+      return failed("unmap \(event.pages) on sev-snp punches a hole in guest_memfd: page \(hex(p)) is not backing=gmem")
+    }
+    var page = event.pages.first
+    while page < event.pages.end {
+      let f = m.memory.folio(of: page)
+      let hi = min(event.pages.end, f.head + UInt64(f.count))
+      invalidate(&m, PageRange(first: page, count: hi - page))
+      page = hi
+    }
+    return .done
+  }
+
+  /// `sev_gmem_invalidate(start, end)`: for each assigned entry, one 2M
+  /// RMPUPDATE to shared when the pfn is 2M-aligned, the range covers the
+  /// 2M region and the entry is 2M (`use_2m_update`); otherwise PSMASH a 2M
+  /// entry first and update 4K. Entries already hypervisor-owned are skipped.
+  func invalidate(_ m: inout Model, _ range: PageRange) {
+    var pfn = range.first
+    while pfn < range.end {
+      let b = bits(&m, pfn)
+      if b & SEVPage.rmpMask == SEVPage.rmpHV {
+        pfn += 1
+        continue
+      }
+      let use2M = pfn & 511 == 0 && range.end >= pfn + 512 && b & SEVPage.rmp2M != 0
+      if !use2M && b & SEVPage.rmp2M != 0 { psmash(&m, region: pfn) }
+      m.stats.add(.rmpupdates)
+      m.stats.call(.rmpupdate)
+      let n: UInt64 = use2M ? 512 : 1
+      for p in pfn..<(pfn + n) where m.memory.isDeclared(p) {
+        update(&m, p) { $0 &= ~(SEVPage.rmpMask | SEVPage.rmp2M) }
+      }
+      pfn += n
+    }
+  }
 }

@@ -60,6 +60,7 @@ struct SEVStep: EventStep {
     case .gpte: return gpte(&m)
     case .mprotect: return mprotect(&m)
     case .splitPMD: return splitPMD(&m)
+    case .unmap where snp: return punchHole(&m)
     case .makeAccessible, .share, .unshare, .unmap, .destroy, .inject:
       return failed("verb '\(event.verb.name)' does not exist for arch \(snp ? "sev-snp" : "sev")")
     default:
