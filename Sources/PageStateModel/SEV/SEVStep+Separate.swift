@@ -36,7 +36,8 @@ extension SEVStep {
   }
 
   /// The guest's fault on a private gfn: `kvm_mmu_faultin_pfn()` →
-  /// `kvm_mmu_faultin_pfn_private()` → `kvm_gmem_get_pfn()`, which prepares
+  /// `kvm_mmu_faultin_pfn_gmem()` (formerly `kvm_mmu_faultin_pfn_private()`)
+  /// → `kvm_gmem_get_pfn()`, which prepares
   /// a folio not yet up to date with `sev_gmem_prepare()`: an RMP entry
   /// still hypervisor-owned becomes assigned (not validated), 4K since the
   /// folio is order 0 (`is_large_rmp_possible()` needs order >= 9); an entry
