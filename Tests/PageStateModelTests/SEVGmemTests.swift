@@ -122,3 +122,25 @@ func invalidate2M() throws {
   #expect(part.statistic("rmpupdates") == 2)
   #expect(part.statistic("psmash") == 1)
 }
+
+/// gmem=in-place RMP page sizes at the conversion, per the kernel's rules:
+/// is_large_rmp_possible() for shared -> private, sev_gmem_invalidate() for
+/// private -> shared. Body on one order-9 guest_memfd folio -> rmpupdates, psmash.
+@Test("gmem=in-place: RMPUPDATE sizes follow is_large_rmp_possible() and sev_gmem_invalidate()",
+  arguments: [
+    // Private, one 2M entry: sharing the whole folio is one 2M update.
+    ("private", "vcpu0: pvalidate 0x0+512 off size=2m\nvcpu0: psc 0x0+512 shared", 1, 0),
+    // After a 4K PVALIDATE PSMASHed the entry: 512 4K updates.
+    ("private", "vcpu0: pvalidate 0x0 off\nvcpu0: pvalidate 0x1+511 off\nvcpu0: psc 0x0+512 shared", 512, 1),
+    // Sharing one page of the 2M entry: PSMASH, one 4K update.
+    ("private", "vcpu0: pvalidate 0x10 off\nvcpu0: psc 0x10 shared", 1, 1),
+    // Shared, all unassigned: the whole folio to private is one 2M entry.
+    ("shared", "vcpu0: psc 0x0+512 private", 1, 0),
+    // One page already assigned: the range is not all unassigned, 4K for the other 511.
+    ("shared", "vcpu0: psc 0x10 private\nvcpu0: psc 0x0+512 private", 512, 0),
+  ])
+func inPlaceRMPSizes(_ initial: String, _ body: String, _ rmpupdates: Int, _ psmash: Int) throws {
+  let (r, _) = try replay(SEVSNP.self, body, memory: "memory 0x0+512 order=9 backing=gmem state=\(initial)", knobs: [("gmem", "in-place")])
+  #expect(r.statistic("rmpupdates") == Double(rmpupdates))
+  #expect(r.statistic("psmash") == Double(psmash))
+}

@@ -89,7 +89,7 @@ let s15Body = """
 @Test("granularity of a 4K conversion inside a 2 MiB folio, per preset",
   arguments: [
     ("page", ["psmash": 1, "splits": 0, "merges": 0, "collateral-conversions": 0, "rmpupdates": 2], ""),
-    ("folio", ["psmash": 2, "collateral-conversions": 1022, "rmpupdates": 2], "collateral-share"),
+    ("folio", ["psmash": 2, "collateral-conversions": 1022, "rmpupdates": 513], "collateral-share"),
     ("split", ["psmash": 1, "splits": 1, "merges": 1, "rmpupdates": 2], ""),
     ("refuse", ["psmash": 1, "splits": 0, "conversions": 0, "rmpupdates": 0], "conversion-failed"),
   ])

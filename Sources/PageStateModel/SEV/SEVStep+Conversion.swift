@@ -147,11 +147,20 @@ extension SEVStep {
     return blocked(.references, page: page, folio: f.head, count: f.count, conversion: true, what: what, resumeAt: page)
   }
 
-  /// RMPUPDATE for the pages of `scope` that change: one 2M entry for each
-  /// aligned 2 MiB region covered entirely that lies in one folio of order
-  /// >= 9, else 4K entries, PSMASHing a region's 2M entry first.
+  /// RMPUPDATE for the pages of `scope` that change (gmem=in-place and
+  /// memory that is not guest_memfd), with the kernel's page-size rules.
+  /// To shared: `sev_gmem_invalidate()` over `scope` (a 2M update only where
+  /// the entry is 2M, aligned and covered, else PSMASH and 4K per assigned
+  /// page). To private: one 2M entry for an aligned 2 MiB region that the
+  /// conversion covers, that lies in one folio of order >= 9 and whose 512
+  /// entries are all unassigned (`is_large_rmp_possible()`:
+  /// `max_level_for_order(order) > PG_LEVEL_4K && is_pfn_range_shared()`),
+  /// else one 4K update per page that changes.
   func rmpUpdate(_ m: inout Model, _ scope: PageRange, toPrivate: Bool) {
-    let target: UInt8 = toPrivate ? SEVPage.private : 0
+    guard toPrivate else {
+      invalidate(&m, scope)
+      return
+    }
     var region = scope.first & ~511
     while region < scope.end {
       let r = PageRange(first: region, count: 512)
@@ -159,12 +168,14 @@ extension SEVStep {
       let hi = min(r.end, scope.end)
       let f = m.memory.folio(of: lo)
       var changes: UInt64 = 0
-      for p in lo..<hi where bits(&m, p) & SEVPage.private != target { changes += 1 }
+      for p in lo..<hi where bits(&m, p) & SEVPage.private == 0 { changes += 1 }
       if changes == 0 {
         region += 512
         continue
       }
-      if lo == region && hi == r.end && f.count >= 512 {
+      if lo == region && hi == r.end && f.count >= 512
+        && (lo..<hi).allSatisfy({ bits(&m, $0) & SEVPage.rmpMask == SEVPage.rmpHV })
+      {
         m.stats.add(.rmpupdates)
         m.stats.call(.rmpupdate)
         for p in lo..<hi { update(&m, p) { $0 |= SEVPage.rmp2M } }
