@@ -35,6 +35,7 @@ public enum DemoScenario {
     pagestate 1
     arch sev-snp
     # S15: one 4K page shared out of a 2 MiB private guest_memfd folio.
+    policy gmem=in-place   # the guest_memfd in-place conversion series (2025-26, unmerged)
     memory 0x0..0x1ff order=9 backing=gmem state=private
 
     vcpu0: pvalidate 0x10 off                    # rescind validation first (4K in a 2M RMP entry)

@@ -62,6 +62,8 @@ public struct Generator {
     case .snp:
       var w = SNPSteps(region: PageRange(first: 0, count: p.pages))
       declareActors(cpu: true)
+      // Huge guest_memfd folios exist only in the in-place conversion series.
+      if p.folioOrder > 0 { out.line("policy gmem=in-place") }
       out.line("memory 0x0+\(p.pages) order=\(p.folioOrder) backing=gmem state=private")
       w.setUp(&self)
       while UInt64(out.events) < p.events { w.step(&self) }

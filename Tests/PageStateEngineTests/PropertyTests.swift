@@ -75,16 +75,21 @@ struct RandomTrace {
     pages += (0..<UInt64(n * 2)).map { $0 }
     lines.append("memory 0x40+3 backing=\(rng.pick(["anon", "file"]))")
     pages += [0x40, 0x41, 0x42]
+    // sev-snp: mainline guest_memfd (gmem=separate) has order-0 folios only;
+    // the in-place series (gmem=in-place) has huge ones.
+    let inPlace = arch == .sevSNP && rng.chance(50)
     if arch != .s390PV && rng.chance(70) {
-      lines.append("memory 0x80+4 order=2 backing=gmem")
+      lines.append("memory 0x80+4 order=\(arch == .sevSNP && !inPlace ? 0 : 2) backing=gmem")
       gmemPages = [0x80, 0x81, 0x82, 0x83]
       pages += gmemPages
     }
+    var knobs: [String] = inPlace ? ["gmem=in-place"] : []
     if rng.chance(30) {
-      lines.append("policy " + (arch == .s390PV
+      knobs.append(arch == .s390PV
         ? rng.pick(["wait=bounded:150ms", "drain=off", "folio-hook=two-pass", "hook=folio", "kernel=6.10", "kernel=6.11", "kernel=6.15", "kernel=next"])
-        : rng.pick(["flush=deferred", "refcount-check=off", "merge=off", "chg-mask=drop-enc", "wait=bounded:150ms"])))
+        : rng.pick(["flush=deferred", "refcount-check=off", "merge=off", "chg-mask=drop-enc", "wait=bounded:150ms"]))
     }
+    if !knobs.isEmpty { lines.append("policy " + knobs.joined(separator: " ")) }
     lines.append("actor cpu0 cpu")
   }
 

@@ -92,13 +92,21 @@ struct ExplorerTests {
       vcpu0: psc 0x0 private
       """
     let s = try scenario(text: text)
-    let off = try Explorer<SEVSNP>(scenario: s, policy: { var p = Policy(preset: "page")!; try! p.set("refcount-check", "off"); return p }(), maxStates: 1000).run()
+    // The in-place conversion series (gmem=in-place): one physical page, so
+    // a conversion reaches the page the device writes.
+    let inPlace = { var p = Policy(preset: "page")!; try! p.set("gmem", "in-place"); return p }()
+    let off = try Explorer<SEVSNP>(scenario: s, policy: { var p = inPlace; try! p.set("refcount-check", "off"); return p }(), maxStates: 1000).run()
     #expect(off.finding?.kind == .ioOnSecure)
     // With the safe-refcount check the pinned page cannot convert: the only
     // race left is the conversion before the pin, so the counterexample starts with it.
-    let on = try Explorer<SEVSNP>(scenario: s, policy: Policy(preset: "page")!, maxStates: 1000).run()
+    let on = try Explorer<SEVSNP>(scenario: s, policy: inPlace, maxStates: 1000).run()
     #expect(on.finding?.kind == .ioOnSecure)
     #expect(on.path?.first == 1)  // vcpu0 (actor 1) converts first
     #expect(off.path != nil)
+    // Mainline (gmem=separate, the default): the device writes the VMM's
+    // shared page, the conversion flips only the attribute: no order reaches
+    // private memory.
+    let mainline = try Explorer<SEVSNP>(scenario: s, policy: Policy(preset: "page")!, maxStates: 1000).run()
+    #expect(mainline.finding?.kind != .ioOnSecure)
   }
 }

@@ -14,6 +14,13 @@ struct SEVRow: CustomTestStringConvertible, Sendable {
   var testDescription: String { "\(snp ? "sev-snp" : "sev") \(initial): \(body.split(separator: "\n").joined(separator: "; ")) -> \(state) \(findings.sorted())" }
 }
 
+/// The SEV-SNP tests of this file model the guest_memfd in-place conversion
+/// series (2025-26, unmerged): `gmem=in-place` on top of the preset.
+/// `SEVGmemTests.swift` has mainline's `gmem=separate`.
+func replayInPlace(_ body: String, memory: String = "memory 0x0 backing=gmem", preset: String = "page", knobs: [(String, String)] = []) throws -> (ReplayResult, Model) {
+  try replay(SEVSNP.self, body, memory: memory, preset: preset, knobs: [("gmem", "in-place")] + knobs)
+}
+
 let sevTable: [SEVRow] = [
   // Conversions requested by the guest (psc) and the VMM (convert).
   SEVRow(snp: true, initial: "shared", body: "vcpu0: psc 0x0 private", state: "private-unvalidated"),
@@ -57,7 +64,7 @@ let sevTable: [SEVRow] = [
 func sevTransition(_ row: SEVRow) throws {
   let memory = "memory 0x0 backing=\(row.backing) state=\(row.initial)"
   let (r, m) = row.snp
-    ? try replay(SEVSNP.self, row.body, memory: memory)
+    ? try replayInPlace(row.body, memory: memory)
     : try replay(SEV.self, row.body, memory: memory)
   #expect((row.snp ? state(m, 0, SEVSNP.self) : state(m, 0, SEV.self)) == row.state)
   #expect(Set(r.findings.findings.map(\.kind.rawValue)) == row.findings)
@@ -82,12 +89,12 @@ let s15Body = """
 @Test("granularity of a 4K conversion inside a 2 MiB folio, per preset",
   arguments: [
     ("page", ["psmash": 1, "splits": 0, "merges": 0, "collateral-conversions": 0, "rmpupdates": 2], ""),
-    ("folio", ["psmash": 2, "collateral-conversions": 1022, "rmpupdates": 2], "collateral-share"),
+    ("folio", ["psmash": 2, "collateral-conversions": 1022, "rmpupdates": 513], "collateral-share"),
     ("split", ["psmash": 1, "splits": 1, "merges": 1, "rmpupdates": 2], ""),
     ("refuse", ["psmash": 1, "splits": 0, "conversions": 0, "rmpupdates": 0], "conversion-failed"),
   ])
 func largeFolioConversion(_ preset: String, _ stats: [String: Int], _ finding: String) throws {
-  let (r, m) = try replay(SEVSNP.self, s15Body, memory: "memory 0x0+512 order=9 backing=gmem state=private", preset: preset)
+  let (r, m) = try replayInPlace(s15Body, memory: "memory 0x0+512 order=9 backing=gmem state=private", preset: preset)
   for (name, value) in stats { #expect(r.statistic(name) == Double(value), "\(name)") }
   #expect(Set(r.findings.findings.map(\.kind.rawValue)) == (finding.isEmpty ? [] : [finding]))
   #expect(state(m, 5, SEVSNP.self) == "private")
@@ -98,11 +105,11 @@ func largeFolioConversion(_ preset: String, _ stats: [String: Int], _ finding: S
 @Test("a deferred flush leaves a stale TLB entry; an immediate one makes the user access SIGBUS")
 func deferredFlush() throws {
   let body = "cpu1: access 0x0 write user\nvcpu0: psc 0x0 private\ncpu1: access 0x0 write user\nqemu: flush\ncpu1: access 0x0 write user"
-  let (deferred, _) = try replay(SEVSNP.self, body, memory: "memory 0x0 backing=gmem", knobs: [("flush", "deferred")])
+  let (deferred, _) = try replayInPlace(body, memory: "memory 0x0 backing=gmem", knobs: [("flush", "deferred")])
   #expect(deferred.findings.count(.staleTLBAccess) == 1)
   #expect(deferred.findings.count(.rmpFault) == 1)
   #expect(deferred.stats[.hostSigbus] == 1)  // after the flush event
-  let (immediate, _) = try replay(SEVSNP.self, body, memory: "memory 0x0 backing=gmem")
+  let (immediate, _) = try replayInPlace(body, memory: "memory 0x0 backing=gmem")
   #expect(immediate.findings.findings.isEmpty)
   #expect(immediate.stats[.hostSigbus] == 2)
   #expect(immediate.stats[.tlbFlushes] == 2)
@@ -112,13 +119,13 @@ func deferredFlush() throws {
 func refcountCheck() throws {
   let body = "qemu: pin 0x0 longterm\n@1ms vcpu0: psc 0x0 private\n@2ms dev: dma 0x0 write"
   let memory = "memory 0x0 backing=gmem"
-  let (on, _) = try replay(SEVSNP.self, body, memory: memory)
+  let (on, _) = try replayInPlace(body, memory: memory)
   #expect(on.findings.count(.hang) == 1)
   #expect(on.stats[.conversionRetries] == 1)
-  let (bounded, _) = try replay(SEVSNP.self, body, memory: memory, knobs: [("wait", "bounded:150ms")])
+  let (bounded, _) = try replayInPlace(body, memory: memory, knobs: [("wait", "bounded:150ms")])
   #expect(bounded.findings.count(.conversionFailed) == 1)
   #expect(bounded.findings.count(.hang) == 0)
-  let (off, _) = try replay(SEVSNP.self, body, memory: memory, knobs: [("refcount-check", "off")])
+  let (off, _) = try replayInPlace(body, memory: memory, knobs: [("refcount-check", "off")])
   #expect(off.findings.count(.ioOnSecure) == 1)
   #expect(off.findings.count(.hang) == 0)
 }
@@ -138,12 +145,12 @@ func guestPageTables(_ body: String, _ knob: String, _ value: String, _ mismatch
 @Test("PVALIDATE sizes: 4K inside a 2M entry PSMASHes; 2M over 4K entries is a size mismatch retried as 4K")
 func pvalidateSizes() throws {
   let memory = "memory 0x0+512 order=9 backing=gmem state=private"
-  let (small, sm) = try replay(SEVSNP.self, "vcpu0: pvalidate 0x0 off", memory: memory)
+  let (small, sm) = try replayInPlace("vcpu0: pvalidate 0x0 off", memory: memory)
   #expect(small.stats[.psmash] == 1)
   #expect(state(sm, 0, SEVSNP.self) == "private-unvalidated")
-  let (big, _) = try replay(SEVSNP.self, "vcpu0: pvalidate 0x0 off\nvcpu0: pvalidate 0x0+512 on size=2m", memory: memory)
+  let (big, _) = try replayInPlace("vcpu0: pvalidate 0x0 off\nvcpu0: pvalidate 0x0+512 on size=2m", memory: memory)
   #expect(big.stats[.pvalidateSizeMismatch] == 1)
-  let (whole, _) = try replay(SEVSNP.self, "vcpu0: pvalidate 0x0+512 off size=2m", memory: memory)
+  let (whole, _) = try replayInPlace("vcpu0: pvalidate 0x0+512 off size=2m", memory: memory)
   #expect(whole.stats[.pvalidateSizeMismatch] == 0)
   #expect(whole.stats[.psmash] == 0)
 }
@@ -151,7 +158,7 @@ func pvalidateSizes() throws {
 @Test("guest_memfd folios are never written back")
 func gmemWriteback() throws {
   #expect(throws: TraceError.self) {
-    try replay(SEVSNP.self, "qemu: writeback-start 0x0", memory: "memory 0x0 backing=gmem")
+    try replayInPlace("qemu: writeback-start 0x0", memory: "memory 0x0 backing=gmem")
   }
 }
 
@@ -159,11 +166,11 @@ func gmemWriteback() throws {
 func mergeOnlyWhenPrivate() throws {
   let memory = "memory 0x0+4 order=2 backing=gmem state=private"
   let toShared = "vcpu0: pvalidate 0x0..0x3 off\nvcpu0: psc 0x1 shared\nvcpu0: psc 0x0 shared\nvcpu0: psc 0x2..0x3 shared"
-  let (shared, sm) = try replay(SEVSNP.self, toShared, memory: memory, preset: "split")
+  let (shared, sm) = try replayInPlace(toShared, memory: memory, preset: "split")
   #expect(shared.stats[.splits] == 1)
   #expect(shared.stats[.merges] == 0)
   #expect(sm.memory.entries[0].order == 0)
-  let (back, bm) = try replay(SEVSNP.self, toShared + "\nvcpu0: psc 0x0..0x3 private", memory: memory, preset: "split")
+  let (back, bm) = try replayInPlace(toShared + "\nvcpu0: psc 0x0..0x3 private", memory: memory, preset: "split")
   #expect(back.stats[.merges] == 1)
   #expect(bm.memory.entries[0].order == 2)
 }
@@ -171,9 +178,9 @@ func mergeOnlyWhenPrivate() throws {
 @Test("large=refuse fails a partial conversion after the zap and the reference check, in the spec's order")
 func refuseOrder() throws {
   let body = "qemu: pin 0x0 longterm\nvcpu0: psc 0x1 private"
-  let (r, _) = try replay(SEVSNP.self, body, memory: "memory 0x0+4 order=2 backing=gmem", preset: "refuse")
+  let (r, _) = try replayInPlace(body, memory: "memory 0x0+4 order=2 backing=gmem", preset: "refuse")
   #expect(r.findings.count(.hang) == 1)
   #expect(r.findings.count(.conversionFailed) == 0)
-  let (s, _) = try replay(SEVSNP.self, "vcpu0: psc 0x1 shared", memory: "memory 0x0+4 order=2 backing=gmem state=private", preset: "refuse")
+  let (s, _) = try replayInPlace("vcpu0: psc 0x1 shared", memory: "memory 0x0+4 order=2 backing=gmem state=private", preset: "refuse")
   #expect(Set(s.findings.findings.map(\.kind)) == [.validationNotRescinded, .conversionFailed])
 }

@@ -84,7 +84,7 @@ import Testing
   @Test(arguments: [
     ("s390-pv", ["share", "unshare", "unmap", "destroy", "inject", "make-accessible"], ["psc", "pvalidate", "gpte", "mprotect", "split-pmd", "convert"]),
     ("sev", ["psc", "gpte", "mprotect", "split-pmd", "convert"], ["share", "unshare", "unmap", "destroy", "inject", "make-accessible", "pvalidate"]),
-    ("sev-snp", ["psc", "pvalidate", "gpte", "mprotect", "split-pmd", "convert"], ["share", "unshare", "unmap", "destroy", "inject", "make-accessible"]),
+    ("sev-snp", ["psc", "pvalidate", "gpte", "mprotect", "split-pmd", "convert", "unmap"], ["share", "unshare", "destroy", "inject", "make-accessible"]),
   ])
   func architectureSpecificVerbs(_ arch: String, _ present: [String], _ absent: [String]) throws {
     let set = ArchitectureSet(try #require(ArchitectureName(rawValue: arch)))

@@ -57,6 +57,9 @@ public struct Replay<A: Architecture>: Sendable {
   public mutating func feed(_ statement: Statement) throws(TraceError) {
     switch statement {
     case .memory(let d):
+      if let message = A.declarationError(d, policy: model.policy) {
+        throw TraceError(SourceLocation(file: model.fileName, line: d.line, column: 1), message)
+      }
       A.declare(d, in: &model)
     case .actor(let a) where Int(a.index) < actors.count:
       // A kind decided after the actor's first notes.

@@ -13,6 +13,10 @@ public protocol Architecture: Sendable {
   /// Adds a `memory` block with its initial state (page bits, folio flags).
   static func declare(_ declaration: MemoryDeclaration, in model: inout Model)
 
+  /// Why `declaration` describes memory the kernel cannot have under
+  /// `policy` (an input error at its line), or nil.
+  static func declarationError(_ declaration: MemoryDeclaration, policy: Policy) -> String?
+
   /// The state of a page as reports name it (`secure`, `pinned-shared`,
   /// `shared+pinned`, ...).
   static func stateName(of page: UInt64, in model: inout Model) -> String
@@ -20,6 +24,10 @@ public protocol Architecture: Sendable {
   /// Applies `event` from page offset `offset` on (a retry resumes where the
   /// event blocked). Findings go to `model.findings`.
   static func apply(_ event: Event, from offset: UInt64, model: inout Model) -> Outcome
+}
+
+extension Architecture {
+  public static func declarationError(_ declaration: MemoryDeclaration, policy: Policy) -> String? { nil }
 }
 
 /// What an event did.

@@ -17,7 +17,9 @@ extension FindingKind {
       arch_make_folio_accessible; FOLL_GET, try_get_page, page-cache
       lookups and splice pipe buffers do not (the 2020 splice patch was
       not merged). SEV-SNP: the IOMMU logs
-      RMP_PAGE_FAULT; plain SEV: the device sees ciphertext.
+      RMP_PAGE_FAULT; plain SEV: the device sees ciphertext. Under
+      gmem=separate (mainline guest_memfd, the default) DMA reaches the
+      VMM's shared page, never guest_memfd: not reported there.
       Fix: take the marker (a FOLL_PIN pin, PG_writeback or the folio
       lock), call the hook, start the I/O, drop the marker after it ends;
       never convert a page to secure/private while a device uses it.
@@ -226,13 +228,16 @@ extension FindingKind {
     case .validationNotRescinded: return """
       validation-not-rescinded (warning, sev-snp): shared while still valid
       The guest converted a page from private to shared without running
-      PVALIDATE off first. The RMPUPDATE back to hv clears the validated
-      bit anyway, so nothing breaks at this point, but the guest skipped
-      a step of the protocol: Linux guests PVALIDATE off before private ->
-      shared. Reported for the requested pages only.
-      Kernel: the host side is rmp_make_shared() -> rmpupdate() in
-      arch/x86/virt/svm/sev.c, reached from KVM_SET_MEMORY_ATTRIBUTES
-      after the guest's GHCB Page State Change (KVM_HC_MAP_GPA_RANGE).
+      PVALIDATE off first. Under gmem=in-place the RMPUPDATE back to hv
+      clears the validated bit; under gmem=separate (mainline) nothing
+      touches the RMP until guest_memfd frees the page, so the page stays
+      validated, and still is if the gfn turns private again. Either way
+      the guest skipped a step of the protocol: Linux guests PVALIDATE
+      off before private -> shared. Reported for the requested pages only.
+      Kernel: rmp_make_shared() -> rmpupdate() (arch/x86/virt/svm/sev.c);
+      mainline calls it from sev_gmem_invalidate() when guest_memfd frees
+      the page, not at KVM_SET_MEMORY_ATTRIBUTES after the guest's GHCB
+      Page State Change (KVM_HC_MAP_GPA_RANGE).
       Fix: pvalidate PAGES off before psc PAGES shared.
       """
     case .conversionFailed: return """

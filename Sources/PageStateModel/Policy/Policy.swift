@@ -23,6 +23,19 @@ public struct Policy: Sendable, Hashable {
     case copyEntry = "copy-entry"
     case vmPageProt = "vm-page-prot"
   }
+  /// `gmem=` (sev-snp): how guest_memfd backs a gfn's two sides.
+  public enum Gmem: String, CaseIterable, Sendable {
+    /// Mainline: the shared side is ordinary VMM memory, the private side a
+    /// separate order-0 guest_memfd page (`kvm_gmem_get_pfn()`); a conversion
+    /// only flips the attribute (`kvm_vm_set_mem_attributes()`) and the RMP
+    /// is updated lazily (`sev_gmem_prepare()` at the fault,
+    /// `sev_gmem_invalidate()` when guest_memfd frees the page).
+    case separate
+    /// The unmerged guest_memfd in-place conversion series (2025-26): one
+    /// physical page is shared or private, conversions check a safe refcount
+    /// and split/merge huge folios (`__kvm_gmem_set_attributes()`).
+    case inPlace = "in-place"
+  }
 
   /// The preset this policy started from.
   public var preset: String
@@ -37,6 +50,9 @@ public struct Policy: Sendable, Hashable {
   public var chgMask: ChgMask = .keepEnc
   public var splitPMD: SplitPMD = .copyEntry
   public var folioHook: FolioHook = .each
+  /// `gmem=`: mainline's separate shared and private pages (the default) or
+  /// the in-place conversion series. SEV-SNP guest_memfd pages only.
+  public var gmem: Gmem = .separate
   /// `kernel=`: the rules of one release where releases differ; nil keeps
   /// the model's release-independent rules.
   public var kernel: KernelRelease?
@@ -55,7 +71,7 @@ public struct Policy: Sendable, Hashable {
   /// Every knob name.
   public static let knobNames = [
     "track", "hook", "large", "wait", "drain", "refcount-check", "flush", "merge", "chg-mask",
-    "split-pmd", "folio-hook", "kernel",
+    "split-pmd", "folio-hook", "gmem", "kernel",
   ] + CostModel.kinds.map { "cost.\($0)" }
 
   /// The policy `replay` uses when neither the trace nor the command line names one.
@@ -121,6 +137,7 @@ public struct Policy: Sendable, Hashable {
     case "chg-mask": chgMask = try choice(ChgMask.self)
     case "split-pmd": splitPMD = try choice(SplitPMD.self)
     case "folio-hook": folioHook = try choice(FolioHook.self)
+    case "gmem": gmem = try choice(Gmem.self)
     case "kernel":
       guard let release = KernelRelease(value) else {
         throw PolicyError(message: "knob 'kernel' takes \(KernelRelease.names.joined(separator: ", ")); found '\(value)'", isValue: true)

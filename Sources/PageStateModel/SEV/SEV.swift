@@ -56,6 +56,15 @@ extension SEVFamily {
     SEVPage.declare(declaration, in: &model)
   }
 
+  /// sev-snp under `gmem=separate`: mainline guest_memfd allocates order-0
+  /// folios only (`kvm_gmem_get_folio()`: "TODO: Support huge pages",
+  /// `WARN_ON_ONCE(folio_order(folio))`), so a large gmem folio is a state
+  /// the kernel cannot reach.
+  public static func declarationError(_ d: MemoryDeclaration, policy: Policy) -> String? {
+    guard hasRMP && policy.gmem == .separate && d.backing == .gmem && d.order > 0 else { return nil }
+    return "backing=gmem order=\(d.order): under gmem=separate (mainline guest_memfd, the default) guest_memfd folios are order 0 (kvm_gmem_get_folio()); drop order=, or set policy gmem=in-place for the unmerged in-place conversion series"
+  }
+
   public static func stateName(of page: UInt64, in model: inout Model) -> String {
     SEVPage.stateName(of: page, in: &model, snp: hasRMP)
   }

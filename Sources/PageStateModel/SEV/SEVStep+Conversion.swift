@@ -16,6 +16,10 @@ extension SEVStep {
       let part = PageRange(first: page, count: partEnd - page)
       defer { page = partEnd }
       guard (part.first..<part.end).contains(where: { bits(&m, $0) & SEVPage.private != target }) else { continue }
+      if isSeparate(&m, part.first) {
+        convertSeparate(&m, part, toPrivate: toPrivate, implicit: implicit)
+        continue
+      }
       let action = Action.conversion(part, toPrivate: toPrivate)
       var what: String { action.description }
 
@@ -65,18 +69,7 @@ extension SEVStep {
       if needSplit, let wait = referenceWait(&m, f, page: part.first, what: .splitForConversion(folio: f.head, part, toPrivate: toPrivate)) {
         return wait
       }
-      if !toPrivate && snp {
-        var valid = 0
-        var firstValid: UInt64 = 0
-        for p in part.first..<part.end where bits(&m, p) & (SEVPage.private | SEVPage.rmpMask) == SEVPage.private | SEVPage.rmpValid {
-          if valid == 0 { firstValid = p }
-          valid += 1
-        }
-        if valid > 0 {
-          m.report(.validationNotRescinded, at: event, page: firstValid, state: stateName(&m, firstValid),
-            message: "\(valid) page\(valid == 1 ? "" : "s") of \(part) still validated: the guest did not PVALIDATE them off before converting to shared; RMPUPDATE clears it")
-        }
-      }
+      if !toPrivate && snp { reportStillValidated(&m, part) }
       // 3. Granularity.
       if refused {
         m.report(.conversionFailed, at: event, page: part.first, state: stateName(&m, part.first),
@@ -125,6 +118,22 @@ extension SEVStep {
     return .done
   }
 
+  /// `validation-not-rescinded` for the pages of `part` the guest still has
+  /// validated as it converts them to shared.
+  func reportStillValidated(_ m: inout Model, _ part: PageRange) {
+    var valid = 0
+    var firstValid: UInt64 = 0
+    for p in part.first..<part.end where bits(&m, p) & (SEVPage.private | SEVPage.rmpMask) == SEVPage.private | SEVPage.rmpValid {
+      if valid == 0 { firstValid = p }
+      valid += 1
+    }
+    guard valid > 0 else { return }
+    let separate = isSeparate(&m, part.first)
+    m.report(.validationNotRescinded, at: event, page: firstValid, state: stateName(&m, firstValid),
+      message: "\(valid) page\(valid == 1 ? "" : "s") of \(part) still validated: the guest did not PVALIDATE them off before converting to shared; "
+        + (separate ? "the guest_memfd page keeps its validated RMP entry until guest_memfd frees it (sev_gmem_invalidate())" : "RMPUPDATE clears it"))
+  }
+
   /// Drains the LRU batches if that could help, then waits if the folio still
   /// has extra references (-EAGAIN: user space must drop its pins and retry).
   func referenceWait(_ m: inout Model, _ f: (head: UInt64, index: Int, count: Int), page: UInt64, what: Action) -> Outcome? {
@@ -138,11 +147,20 @@ extension SEVStep {
     return blocked(.references, page: page, folio: f.head, count: f.count, conversion: true, what: what, resumeAt: page)
   }
 
-  /// RMPUPDATE for the pages of `scope` that change: one 2M entry for each
-  /// aligned 2 MiB region covered entirely that lies in one folio of order
-  /// >= 9, else 4K entries, PSMASHing a region's 2M entry first.
+  /// RMPUPDATE for the pages of `scope` that change (gmem=in-place and
+  /// memory that is not guest_memfd), with the kernel's page-size rules.
+  /// To shared: `sev_gmem_invalidate()` over `scope` (a 2M update only where
+  /// the entry is 2M, aligned and covered, else PSMASH and 4K per assigned
+  /// page). To private: one 2M entry for an aligned 2 MiB region that the
+  /// conversion covers, that lies in one folio of order >= 9 and whose 512
+  /// entries are all unassigned (`is_large_rmp_possible()`:
+  /// `max_level_for_order(order) > PG_LEVEL_4K && is_pfn_range_shared()`),
+  /// else one 4K update per page that changes.
   func rmpUpdate(_ m: inout Model, _ scope: PageRange, toPrivate: Bool) {
-    let target: UInt8 = toPrivate ? SEVPage.private : 0
+    guard toPrivate else {
+      invalidate(&m, scope)
+      return
+    }
     var region = scope.first & ~511
     while region < scope.end {
       let r = PageRange(first: region, count: 512)
@@ -150,12 +168,14 @@ extension SEVStep {
       let hi = min(r.end, scope.end)
       let f = m.memory.folio(of: lo)
       var changes: UInt64 = 0
-      for p in lo..<hi where bits(&m, p) & SEVPage.private != target { changes += 1 }
+      for p in lo..<hi where bits(&m, p) & SEVPage.private == 0 { changes += 1 }
       if changes == 0 {
         region += 512
         continue
       }
-      if lo == region && hi == r.end && f.count >= 512 {
+      if lo == region && hi == r.end && f.count >= 512
+        && (lo..<hi).allSatisfy({ bits(&m, $0) & SEVPage.rmpMask == SEVPage.rmpHV })
+      {
         m.stats.add(.rmpupdates)
         m.stats.call(.rmpupdate)
         for p in lo..<hi { update(&m, p) { $0 |= SEVPage.rmp2M } }

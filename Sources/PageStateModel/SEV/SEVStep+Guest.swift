@@ -26,6 +26,7 @@ extension SEVStep {
         if case .done = outcome {} else { return outcome }
         if bits(&m, page) & SEVPage.private != (encrypted ? SEVPage.private : 0) { continue }  // refused
       }
+      if encrypted { prepare(&m, page) }
       if snp && encrypted && bits(&m, page) & SEVPage.rmpMask != SEVPage.rmpValid {
         m.report(.unvalidatedAccess, at: event, page: page, state: stateName(&m, page),
           message: "guest access to private page \(hex(page)) that it has not validated (PVALIDATE): #VC")
@@ -58,6 +59,7 @@ extension SEVStep {
   }
 
   func validate(_ m: inout Model, _ page: UInt64, on: Bool, smash: Bool) {
+    prepare(&m, page)  // gmem=separate: PVALIDATE's NPT walk faults the private page in first
     let b = bits(&m, page)
     let rmp = b & SEVPage.rmpMask
     if rmp == SEVPage.rmpHV {

@@ -46,7 +46,8 @@ struct SEVStep: EventStep {
       return .done
     case .access: return access(&m)
     case .dmaStart, .dma:
-      return deviceIO(&m, protected: "private", isProtected: { m, page in isPrivate(&m, page) },
+      // gmem=separate: the IOMMU maps the VMM's shared page, never guest_memfd.
+      return deviceIO(&m, protected: "private", isProtected: { m, page in isPrivate(&m, page) && !isSeparate(&m, page) },
         stateName: { m, page in stateName(&m, page) },
         explain: { _, _, _ in
           snp ? "the IOMMU logs RMP_PAGE_FAULT: a device may not touch guest-owned memory"
@@ -59,6 +60,7 @@ struct SEVStep: EventStep {
     case .gpte: return gpte(&m)
     case .mprotect: return mprotect(&m)
     case .splitPMD: return splitPMD(&m)
+    case .unmap where snp: return punchHole(&m)
     case .makeAccessible, .share, .unshare, .unmap, .destroy, .inject:
       return failed("verb '\(event.verb.name)' does not exist for arch \(snp ? "sev-snp" : "sev")")
     default:
@@ -94,7 +96,9 @@ struct SEVStep: EventStep {
     let write = event.words.contains(.write)
     let kernel = event.words.contains(.kernel)
     for page in event.pages.first..<event.pages.end {
-      if !isPrivate(&m, page) {
+      // gmem=separate: the host maps the gfn's shared page (VMM memory),
+      // whatever the attribute says; the private page has no host mapping.
+      if !isPrivate(&m, page) || isSeparate(&m, page) {
         m.tlb.add(page, cpu: actor)
         continue
       }

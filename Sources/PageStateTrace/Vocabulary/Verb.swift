@@ -236,7 +236,7 @@ public struct VerbSyntax: Sendable {
       .init(.touch, "touch", .guest, .all, .pages, words: [.write], keys: [.c]),
       .init(.share, "share", .guest, .s390PV, .pages),
       .init(.unshare, "unshare", .guest, .s390PV, .pages),
-      .init(.unmap, "unmap", .host, .s390PV, .pages),
+      .init(.unmap, "unmap", .host, [.s390PV, .sevSNP], .pages),
       .init(.destroy, "destroy", .host, .s390PV, .pages),
       .init(.inject, "inject", .host, .s390PV, .pages, keys: [.fail, .count], requiredKeys: [.fail]),
       .init(.psc, "psc", .guest, .sevBoth, .pages, required: [[.private, .shared]], keys: [.size]),
