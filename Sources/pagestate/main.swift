@@ -521,6 +521,9 @@ func runDemo() -> Int32 {
     ------------------------------------------------------------------------------
     SEV-SNP (S15): a guest converts one 4K page of a 2 MiB private guest_memfd
     folio to shared, goes on using its neighbour, then takes the page back.
+    It models the unmerged in-place guest_memfd series (gmem=in-place): in
+    mainline (gmem=separate, the default) shared and private memory are
+    different pages and guest_memfd folios are order 0 (docs/model-sev.md).
 
 
     """)
