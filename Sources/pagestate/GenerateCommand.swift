@@ -60,17 +60,7 @@ func runGenerate(_ raw: ArraySlice<String>) -> Int32 {
   // The default (65536) is rounded silently; a value the user gave, with a note.
   if let note = p.roundPages(), pagesGiven { err.write("pagestate generate: \(note)\n") }
   if let problem = p.validate() { usageError(problem) }
-  let output = TraceOutput { bytes in
-    var done = 0
-    while done < bytes.count {
-      let n = write(1, bytes.baseAddress! + done, bytes.count - done)
-      if n <= 0 {
-        if n < 0 && errno == EINTR { continue }
-        exit(errno == EPIPE ? 0 : 2)  // a closed pipe (`| head`) ends the output quietly
-      }
-      done += n
-    }
-  }
+  let output = traceOnStandardOutput()
   var generator = Generator(p, output: output)
   generator.run()
   return 0

@@ -89,19 +89,7 @@ func runImport(_ args: ArraySlice<String>) -> Int32 {
       return 2
     }
   }
-  let output = TraceOutput { bytes in
-    var done = 0
-    while done < bytes.count {
-      let n = write(1, bytes.baseAddress! + done, bytes.count - done)
-      if n <= 0 {
-        if n < 0 && errno == EINTR { continue }
-        if errno == EPIPE { exitFlushing(0) }  // a closed pipe (`| head`) ends the output quietly
-        err.write("pagestate: cannot write the trace to standard output: \(String(cString: strerror(errno)))\n")
-        exitFlushing(2)
-      }
-      done += n
-    }
-  }
+  let output = traceOnStandardOutput()
   let importer = KernelTraceImporter(fileName: name, options: options, output: output)
   do {
     let summary = try importer.run(source)

@@ -473,6 +473,24 @@ func runCheck(_ o: Options) -> Int32 {
   return bad ? 2 : (failed > 0 ? 1 : 0)
 }
 
+/// A trace written straight to standard output (`generate`, `import`): a
+/// closed pipe (`| head`) ends it quietly, any other write error is exit 2.
+func traceOnStandardOutput() -> TraceOutput {
+  TraceOutput { bytes in
+    var done = 0
+    while done < bytes.count {
+      let n = write(1, bytes.baseAddress! + done, bytes.count - done)
+      if n <= 0 {
+        if n < 0 && errno == EINTR { continue }
+        if errno == EPIPE { exitFlushing(0) }
+        err.write("pagestate: cannot write the trace to standard output: \(String(cString: strerror(errno)))\n")
+        exitFlushing(2)
+      }
+      done += n
+    }
+  }
+}
+
 /// A SARIF writer whose `%SRCROOT%` is the working directory.
 func sarifWriter() -> SARIFReport {
   var report = SARIFReport()
