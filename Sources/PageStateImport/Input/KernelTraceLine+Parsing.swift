@@ -20,32 +20,9 @@ extension KernelTraceLine {
     while i < n && Bytes.isSpace(p[i]) { i += 1 }
     let taskStart = i
     // The CPU column: the first " [digits]" after the task.
-    var cpuOpen = -1
-    var k = taskStart + 1
-    let base = p.baseAddress!
-    while k + 2 < n {
-      // memchr finds the next '[' (the task name rarely holds one).
-      guard let hit = memchr(base + k, 0x5B, n - 2 - k) else { break }
-      k = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-      if Bytes.isSpace(p[k - 1]) && Bytes.isDigit(p[k + 1]) {
-        var d = k + 1
-        while d < n && Bytes.isDigit(p[d]) { d += 1 }
-        if d < n && p[d] == 0x5D {
-          cpuOpen = k
-          break
-        }
-      }
-      k += 1
-    }
-    guard cpuOpen > 0 else {
+    guard let (cpuOpen, d, cpu) = cpuColumn(p, after: taskStart) else {
       column = taskStart + 1
       return nil
-    }
-    var cpu: Int64 = 0
-    var d = cpuOpen + 1
-    while p[d] != 0x5D {
-      cpu = cpu * 10 + Int64(p[d] - 0x30)
-      d += 1
     }
     line.cpu = cpu
     // Back from the CPU column: an optional "(  TGID)", then "-PID".
@@ -109,28 +86,11 @@ extension KernelTraceLine {
     var i = 0
     while i < n && Bytes.isSpace(p[i]) { i += 1 }
     let commStart = i
-    var cpuOpen = -1
-    var k = commStart + 1
-    while k + 2 < n {
-      if p[k] == 0x5B && Bytes.isSpace(p[k - 1]) && Bytes.isDigit(p[k + 1]) {
-        var d = k + 1
-        while d < n && Bytes.isDigit(p[d]) { d += 1 }
-        if d < n && p[d] == 0x5D {
-          cpuOpen = k
-          break
-        }
-      }
-      k += 1
-    }
-    guard cpuOpen > 0 else {
+    guard let (cpuOpen, d, cpu) = cpuColumn(p, after: commStart) else {
       column = commStart + 1
       return nil
     }
-    var d = cpuOpen + 1
-    while p[d] != 0x5D {
-      line.cpu = line.cpu * 10 + Int64(p[d] - 0x30)
-      d += 1
-    }
+    line.cpu = cpu
     var e = cpuOpen
     while e > commStart && Bytes.isSpace(p[e - 1]) { e -= 1 }
     var tidStart = e
@@ -204,6 +164,30 @@ extension KernelTraceLine {
     while i < commAt && Bytes.isSpace(p[i]) { i += 1 }
     line.body = i..<commAt
     return line
+  }
+
+  /// The CPU column after a task name that may hold spaces and dashes: the
+  /// first ` [digits]` after `start`. Returns where `[` and `]` are, and the
+  /// CPU. memchr finds each '[' (a task name rarely holds one).
+  static func cpuColumn(_ p: UnsafeBufferPointer<UInt8>, after start: Int) -> (open: Int, close: Int, cpu: Int64)? {
+    let n = p.count
+    let base = p.baseAddress!
+    var k = start + 1
+    while k + 2 < n {
+      guard let hit = memchr(base + k, 0x5B, n - 2 - k) else { return nil }
+      k = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+      if Bytes.isSpace(p[k - 1]) && Bytes.isDigit(p[k + 1]) {
+        var d = k + 1
+        var cpu: Int64 = 0
+        while d < n && Bytes.isDigit(p[d]) {
+          cpu = cpu &* 10 &+ Int64(p[d] - 0x30)
+          d += 1
+        }
+        if d < n && p[d] == 0x5D { return (k, d, cpu) }
+      }
+      k += 1
+    }
+    return nil
   }
 
   /// `SECONDS:` (any number of decimals) or an integer clock (`counter`,
