@@ -53,7 +53,8 @@ let separateTable: [SeparateRow] = [
   SeparateRow(initial: "private", body: "vcpu0: psc 0x0 shared", state: "shared", findings: ["validation-not-rescinded"], stats: ["rmpupdates": 0]),
   SeparateRow(initial: "private", body: "vcpu0: pvalidate 0x0 off\nvcpu0: psc 0x0 shared\nvcpu0: psc 0x0 private\nvcpu0: pvalidate 0x0 on", state: "private", stats: ["conversions": 2, "rmpupdates": 0]),
   SeparateRow(initial: "private", body: "vcpu0: pvalidate 0x0 off\nvcpu0: touch 0x0 c=dec", state: "shared", stats: ["implicit-conversions": 1, "rmpupdates": 0]),
-  SeparateRow(initial: "shared", body: "vcpu0: pvalidate 0x0 on", state: "shared", findings: ["pvalidate-failed"], stats: ["rmpupdates": 0]),
+  // PVALIDATE of a shared gfn: #NPF with the private bit, KVM_EXIT_MEMORY_FAULT, the VMM converts, the fault prepares the gmem page.
+  SeparateRow(initial: "shared", body: "vcpu0: pvalidate 0x0 on", state: "private", stats: ["rmpupdates": 1, "implicit-conversions": 1, "conversions": 1]),
   // Pins, locks and references are on the VMM's shared page: not waited on.
   SeparateRow(initial: "shared", body: "qemu: pin 0x0 longterm\nvcpu0: psc 0x0 private", state: "private-unvalidated", stats: ["waits": 0, "conversion-retries": 0, "conversions": 1]),
   SeparateRow(initial: "shared", body: "qemu: get 0x0\nvcpu0: psc 0x0 private", state: "private-unvalidated", stats: ["waits": 0, "lru-drains": 0]),

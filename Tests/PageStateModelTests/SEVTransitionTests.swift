@@ -29,7 +29,8 @@ let sevTable: [SEVRow] = [
   SEVRow(snp: true, initial: "private", body: "vcpu0: pvalidate 0x0 off\nvcpu0: psc 0x0 shared", state: "shared"),
   SEVRow(snp: true, initial: "private", body: "vcpu0: psc 0x0 shared", state: "shared", findings: ["validation-not-rescinded"]),
   SEVRow(snp: true, initial: "private", body: "vcpu0: psc 0x0 private", state: "private"),
-  SEVRow(snp: true, initial: "shared", body: "vcpu0: pvalidate 0x0 on", state: "shared", findings: ["pvalidate-failed"]),
+  // PVALIDATE is a private access: a shared gfn exits with KVM_EXIT_MEMORY_FAULT and is converted first.
+  SEVRow(snp: true, initial: "shared", body: "vcpu0: pvalidate 0x0 on", state: "private"),
   SEVRow(snp: true, initial: "private", body: "vcpu0: pvalidate 0x0 off", state: "private-unvalidated"),
   // Guest accesses: C-bit agreement, implicit conversions, validation.
   SEVRow(snp: true, initial: "private", body: "vcpu0: touch 0x0 write", state: "private"),
@@ -46,7 +47,7 @@ let sevTable: [SEVRow] = [
   SEVRow(snp: true, initial: "private", backing: "anon", body: "qemu: access 0x0 write", state: "private", findings: ["rmp-fault"]),
   SEVRow(snp: true, initial: "shared", body: "cpu1: access 0x0 write\nvcpu0: psc 0x0 private\ncpu1: access 0x0 write", state: "private-unvalidated"),
   // Devices and pins.
-  SEVRow(snp: true, initial: "private", body: "dev: dma 0x0 read", state: "private", findings: ["io-on-secure", "unprotected-io"]),
+  SEVRow(snp: true, initial: "private", body: "dev: dma 0x0 read", state: "private", findings: ["io-on-secure"]),
   SEVRow(snp: true, initial: "shared", body: "qemu: pin 0x0 longterm\ndev: dma 0x0 write", state: "shared+pinned"),
   SEVRow(snp: true, initial: "shared", body: "qemu: pin 0x0 longterm\nvcpu0: psc 0x0 private", state: "shared+pinned", findings: ["hang"]),
   SEVRow(snp: true, initial: "shared", body: "dev: dma-start 0x0 write id=r\nvcpu0: psc 0x0 private\ndev: dma-end id=r", state: "private-unvalidated", findings: ["io-on-secure", "unprotected-io"]),
@@ -57,7 +58,7 @@ let sevTable: [SEVRow] = [
   SEVRow(snp: false, initial: "shared", body: "vcpu0: psc 0x0 private\nvcpu0: gpte 0x0 enc\nvcpu0: touch 0x0", state: "private"),
   SEVRow(snp: false, initial: "private", backing: "anon", body: "qemu: access 0x0 read", state: "private", findings: ["ciphertext-access"]),
   SEVRow(snp: false, initial: "private", backing: "anon", body: "qemu: access 0x0 write", state: "private", findings: ["ciphertext-access"]),
-  SEVRow(snp: false, initial: "private", body: "dev: dma 0x0 read", state: "private", findings: ["io-on-secure", "unprotected-io"]),
+  SEVRow(snp: false, initial: "private", body: "dev: dma 0x0 read", state: "private", findings: ["io-on-secure"]),
 ]
 
 @Test("SEV page transitions and findings", arguments: sevTable)

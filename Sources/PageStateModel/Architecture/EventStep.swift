@@ -171,7 +171,9 @@ extension EventStep {
       return blocked(.writebackEnd, page: page, folio: f.head, count: f.count, conversion: conversion, what: what, resumeAt: page)
     }
     if m.memory.entries[f.index].extra > 0 {
-      if m.policy.drain && m.memory.lruReferences > 0 {
+      // `lru_add_drain_all()` on every attempt that cannot freeze the
+      // refcount (-EBUSY), whether or not a batch holds the folio.
+      if m.policy.drain {
         m.memory.drainLRU()
         m.stats.add(.lruDrains)
       }
@@ -196,15 +198,23 @@ extension EventStep {
       return failed("dma-start by \(m.actorName(actor)): \(name) is already in flight; end it with dma-end first")
     }
     let outcome = forEachFolio(&m, from: 0) { m, head, folio, _, part in
-      for page in part.first..<part.end where isProtected(&m, page) {
+      // The first page the device may reach (not protected): only such an
+      // I/O is allowed, and only it can be unprotected (findings.md: "otherwise
+      // allowed; if the folio holds no marker").
+      var allowed: UInt64? = nil
+      for page in part.first..<part.end {
+        guard isProtected(&m, page) else {
+          if allowed == nil { allowed = page }
+          continue
+        }
         m.report(.ioOnSecure, at: event, page: page) { m in
           let mode = event.words.contains(.write) ? "write" : "read"
           return (stateName(&m, page), "device \(mode) by \(m.actorName(actor)) on \(protected) page \(hex(page)): \(explain(&m, folio, page))")
         }
       }
-      if !m.memory.hasMarker(folio) {
-        m.report(.unprotectedIO, at: event, page: part.first) { m in
-          (stateName(&m, part.first), "device I/O on \(part) while folio \(hex(head)) holds no reference, pin, writeback or lock: nothing keeps a concurrent conversion out")
+      if let first = allowed, !m.memory.hasMarker(folio) {
+        m.report(.unprotectedIO, at: event, page: first) { m in
+          (stateName(&m, first), "device I/O on \(part) while folio \(hex(head)) holds no reference, pin, writeback or lock: nothing keeps a concurrent conversion out")
         }
       }
       return nil

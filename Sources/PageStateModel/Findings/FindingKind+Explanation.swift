@@ -28,7 +28,8 @@ extension FindingKind {
       unprotected-io (warning, s390-pv/sev/sev-snp): I/O with no marker held
       A device I/O started on an accessible page while its folio held no
       marker: no reference or pin above the baseline, no PG_writeback, not
-      locked. Nothing keeps a concurrent import out (make_folio_secure
+      locked (a DMA that reaches only protected pages is io-on-secure
+      alone). Nothing keeps a concurrent import out (make_folio_secure
       freezes the refcount at expected_folio_refs() and only an extra
       reference makes it fail), so the I/O is safe only by timing.
       Contract (Dave Hansen / Ulrich Weigand, 2020, with f28d43636d6f):
@@ -213,9 +214,13 @@ extension FindingKind {
       """
     case .pvalidateFailed: return """
       pvalidate-failed (error, sev-snp): PVALIDATE on a page not assigned
-      The guest ran pvalidate on for a page whose RMP entry is hv (owned
-      by the hypervisor, not assigned to this guest): PVALIDATE fails. The
-      replay reports it and goes on.
+      The guest ran pvalidate on for a page whose RMP entry is still hv
+      (owned by the hypervisor, not assigned to this guest): PVALIDATE
+      fails. A PVALIDATE of a shared gfn is first an implicit conversion
+      (npf_interception() marks the fault private, kvm_mmu_faultin_pfn()
+      exits with KVM_EXIT_MEMORY_FAULT, the VMM converts), so this is left
+      for a conversion that was refused (large=refuse). The replay reports
+      it and goes on.
       Not this finding: a 2m PVALIDATE over 4K RMP entries fails with
       FAIL_SIZEMISMATCH (6) and Linux guests redo it as 4K (counted in
       pvalidate-size-mismatch); a 4k PVALIDATE inside a 2M RMP entry makes

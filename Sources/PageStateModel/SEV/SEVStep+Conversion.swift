@@ -10,6 +10,8 @@ extension SEVStep {
   func convert(_ m: inout Model, pages: PageRange, from start: UInt64, toPrivate: Bool, implicit: Bool) -> Outcome {
     let target: UInt8 = toPrivate ? SEVPage.private : 0
     var page = start
+    // The series drains the LRU batches at most once per request.
+    var drained = false
     while page < pages.end {
       var f = m.memory.folio(of: page)
       let partEnd = min(pages.end, f.head + UInt64(f.count))
@@ -60,13 +62,13 @@ extension SEVStep {
           }
         }
         // 2. The safe refcount: no references above what the page cache holds.
-        if m.policy.refcountCheck, let wait = referenceWait(&m, f, page: part.first, what: action) {
+        if m.policy.refcountCheck, let wait = referenceWait(&m, f, page: part.first, what: action, drained: &drained) {
           return wait
         }
       }
       // A split needs the folio free of extra references too (waited for
       // before any finding is reported, so a retry does not repeat them).
-      if needSplit, let wait = referenceWait(&m, f, page: part.first, what: .splitForConversion(folio: f.head, part, toPrivate: toPrivate)) {
+      if needSplit, let wait = referenceWait(&m, f, page: part.first, what: .splitForConversion(folio: f.head, part, toPrivate: toPrivate), drained: &drained) {
         return wait
       }
       if !toPrivate && snp { reportStillValidated(&m, part) }
@@ -134,11 +136,16 @@ extension SEVStep {
         + (separate ? "the guest_memfd page keeps its validated RMP entry until guest_memfd frees it (sev_gmem_invalidate())" : "RMPUPDATE clears it"))
   }
 
-  /// Drains the LRU batches if that could help, then waits if the folio still
-  /// has extra references (-EAGAIN: user space must drop its pins and retry).
-  func referenceWait(_ m: inout Model, _ f: (head: UInt64, index: Int, count: Int), page: UInt64, what: Action) -> Outcome? {
+  /// Drains the LRU batches once per request when a small folio is over its
+  /// safe refcount (the series' `kvm_gmem_is_safe_for_conversion()`:
+  /// `folio_may_be_lru_cached(folio) && !lru_drained` → `lru_add_drain_all()`,
+  /// whether or not a batch holds the folio: the kernel cannot know; a large
+  /// folio is never in a batch), then waits if the folio still has extra
+  /// references (-EAGAIN: user space must drop its pins and retry).
+  func referenceWait(_ m: inout Model, _ f: (head: UInt64, index: Int, count: Int), page: UInt64, what: Action, drained: inout Bool) -> Outcome? {
     guard m.memory.entries[f.index].extra > 0 else { return nil }
-    if m.policy.drain && m.memory.lruReferences > 0 {
+    if m.policy.drain && !drained && f.count == 1 {
+      drained = true
       m.memory.drainLRU()
       m.stats.add(.lruDrains)
     }

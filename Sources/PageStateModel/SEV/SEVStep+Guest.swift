@@ -38,9 +38,19 @@ extension SEVStep {
   /// PVALIDATE on/off (sev-snp). A 4K request inside a 2M RMP entry faults
   /// with a size mismatch, KVM PSMASHes the entry and the guest retries; a 2M
   /// request over 4K entries fails with FAIL_SIZEMISMATCH and Linux redoes it as 4K.
-  func pvalidate(_ m: inout Model) -> Outcome {
+  ///
+  /// PVALIDATE is a private access: on a gfn whose attribute is shared the
+  /// nested page fault carries PFERR_GUEST_ENC_MASK, which
+  /// `npf_interception()` turns into PFERR_PRIVATE_ACCESS; the private fault
+  /// on a shared gfn makes `kvm_mmu_faultin_pfn()` exit with
+  /// KVM_EXIT_MEMORY_FAULT, the VMM converts the gfn, and the guest's
+  /// PVALIDATE is retried (an implicit conversion, which may wait like any
+  /// other). Only a page the conversion leaves shared (`large=refuse`) fails.
+  func pvalidate(_ m: inout Model, from offset: UInt64) -> Outcome {
     let on = event.words.contains(.on)
-    var page = event.pages.first
+    var page = event.pages.first + offset
+    let outcome = convert(&m, pages: event.pages, from: page, toPrivate: true, implicit: true)
+    if case .done = outcome {} else { return outcome }
     while page < event.pages.end {
       if event.size == .size2M {
         let region = page & ~511
@@ -65,7 +75,7 @@ extension SEVStep {
     if rmp == SEVPage.rmpHV {
       if on {
         m.report(.pvalidateFailed, at: event, page: page, state: stateName(&m, page),
-          message: "PVALIDATE of page \(hex(page)), whose RMP entry is hypervisor-owned (not assigned to the guest): it fails")
+          message: "PVALIDATE of page \(hex(page)), whose RMP entry is hypervisor-owned (not assigned to the guest): the VMM did not convert it, so it fails")
       }
       return
     }

@@ -56,7 +56,7 @@ struct SEVStep: EventStep {
     case .touch: return touch(&m, from: offset)
     case .psc, .convert:
       return convert(&m, pages: event.pages, from: event.pages.first + offset, toPrivate: event.words.contains(.private), implicit: false)
-    case .pvalidate: return pvalidate(&m)
+    case .pvalidate: return pvalidate(&m, from: offset)
     case .gpte: return gpte(&m)
     case .mprotect: return mprotect(&m)
     case .splitPMD: return splitPMD(&m)
