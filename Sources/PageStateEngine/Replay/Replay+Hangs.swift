@@ -90,7 +90,9 @@ extension Replay {
         folioOrder: Int(memory.entries[f.index].order), state: A.stateName(of: b.wait.page, in: &model),
         message: message, chain: links)
       model.findings.add(finding)
-      let waited = lastTime &- b.since
+      // A wait that began after the last event (a bounded waiter gave up at
+      // its deadline and its next event blocked) was open for no trace time.
+      let waited = lastTime > b.since ? lastTime - b.since : 0
       model.stats.add(.waitTime, waited)
       if waited > model.stats[.maxWait] { model.stats[.maxWait] = waited }
     }

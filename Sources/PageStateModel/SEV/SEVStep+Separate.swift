@@ -44,7 +44,10 @@ extension SEVStep {
   /// already assigned is left alone ("already assigned", return 0).
   func prepare(_ m: inout Model, _ page: UInt64) {
     let b = bits(&m, page)
-    guard isSeparate(&m, page), b & SEVPage.private != 0, b & SEVPage.rmpMask == SEVPage.rmpHV else { return }
+    // Every guest_memfd fault prepares a page whose entry is hypervisor-owned:
+    // under gmem=separate the first fault, under gmem=in-place the fault after
+    // a hole punch freed the folio (the next access allocates a fresh one).
+    guard snp, backing(&m, page) == .gmem, b & SEVPage.private != 0, b & SEVPage.rmpMask == SEVPage.rmpHV else { return }
     m.stats.add(.rmpupdates)
     m.stats.call(.rmpupdate)
     update(&m, page) { $0 = ($0 & ~SEVPage.rmpMask) | SEVPage.rmpAssigned }

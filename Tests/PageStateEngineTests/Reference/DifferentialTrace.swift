@@ -12,7 +12,9 @@ struct DifferentialTrace {
   var held: [String: [(verb: String, page: UInt64)]] = [:]
   var writebacks: [String: [UInt64]] = [:]
   var windows: [String: [String]] = [:]
+  var locks: [String: UInt64] = [:]
   var nextID = 0
+  var time: UInt64 = 0
 
   static let guests = ["vcpu0", "vcpu1"]
   static let hosts = ["qemu", "kvm"]
@@ -43,17 +45,44 @@ struct DifferentialTrace {
     } else {
       lines.append("memory 0x0+3 backing=\(rng.pick(["anon", "file"]))")
       pages = [0, 1, 2]
-      lines.append("memory 0x10+3 backing=gmem\(rng.chance(40) ? " state=private" : "")")
-      gmem = [0x10, 0x11, 0x12]
+      let inPlace = arch == "sev-snp" && rng.chance(30)
+      let gmemOrder = arch == "sev" || inPlace ? rng.pick([0, 2]) : 0
+      lines.append("memory 0x10+4 order=\(gmemOrder) backing=gmem\(rng.chance(40) ? " state=private" : "")")
+      gmem = [0x10, 0x11, 0x12, 0x13]
       pages += gmem
-      if arch == "sev-snp" && rng.chance(30) { lines.append("policy gmem=in-place") }
+      lines.append("memory 0x20+4 order=2 backing=anon\(rng.chance(40) ? " state=private" : "")")
+      pages += [0x20, 0x21, 0x22, 0x23]
+      var knobs: [String] = inPlace ? ["gmem=in-place"] : []
+      if rng.chance(25) { knobs.append("wait=bounded:150ms") }
+      if rng.chance(15) { knobs.append("merge=off") }
+      if !knobs.isEmpty { lines.append("policy " + knobs.joined(separator: " ")) }
     }
+    if arch == "s390-pv" && rng.chance(25) { lines.append("policy wait=bounded:150ms") }
     for a in Self.guests { lines.append("actor \(a) guest") }
     for a in Self.hosts { lines.append("actor \(a) host") }
     for a in Self.devices { lines.append("actor \(a) device") }
   }
 
+  /// Sometimes an explicit time, sometimes past a bounded wait's 150 ms.
+  mutating func stamp() -> String {
+    guard rng.chance(15) else {
+      time += 1
+      return ""
+    }
+    time += rng.chance(30) ? 200_000 : UInt64(1 + rng.below(50))
+    return "@\(time)us "
+  }
+
+  /// A page, or sometimes `P+2` when P+1 is declared with it.
+  mutating func pageSet() -> String {
+    let p = rng.pick(pages)
+    return rng.chance(25) && pages.contains(p + 1) ? hex(p) + "+2" : hex(p)
+  }
+
   mutating func event() {
+    let at = stamp()
+    let before = lines.count
+    defer { if lines.count > before { lines[before] = at + lines[before] } }
     switch rng.below(3) {
     case 0: guest()
     case 1: host()
@@ -75,7 +104,7 @@ struct DifferentialTrace {
       return
     }
     switch rng.below(arch == "sev-snp" ? 5 : 4) {
-    case 0: lines.append("\(a): psc \(hex(p)) \(rng.pick(["private", "shared"]))")
+    case 0: lines.append("\(a): psc \(pageSet()) \(rng.pick(["private", "shared"]))")
     case 1: lines.append("\(a): touch \(hex(p))\(rng.chance(50) ? " write" : "")\(rng.chance(40) ? " c=" + rng.pick(["enc", "dec"]) : "")")
     case 2: lines.append("\(a): gpte \(hex(p)) \(rng.pick(["enc", "dec"]))")
     case 3: lines.append("\(a): touch \(hex(p))")
@@ -91,7 +120,7 @@ struct DifferentialTrace {
   mutating func host() {
     let a = rng.pick(Self.hosts)
     let p = rng.pick(pages)
-    switch rng.below(13) {
+    switch rng.below(15) {
     case 0: acquire(a, "put", "\(a): get \(hex(p))", p)
     case 1: acquire(a, "unpin", "\(a): pin \(hex(p))\(rng.chance(25) ? " longterm" : "")\(rng.chance(50) ? " write" : "")", p)
     case 2: acquire(a, "spec-put", "\(a): spec-get \(hex(p))", p)
@@ -115,16 +144,26 @@ struct DifferentialTrace {
       if arch == "s390-pv" {
         lines.append("\(a): make-accessible \(hex(p))\(rng.chance(40) ? " scope=" + rng.pick(["page", "folio"]) : "")")
       } else {
-        lines.append("\(a): convert \(hex(p)) \(rng.pick(["private", "shared"]))")
+        lines.append("\(a): convert \(pageSet()) \(rng.pick(["private", "shared"]))")
       }
     case 10:
       if arch == "s390-pv" {
         if rng.chance(25) { lines.append("\(a): destroy \(hex(p))") }
-      } else if arch == "sev-snp" && gmem.contains(p) && !lines.contains("policy gmem=in-place") {
+      } else if arch == "sev-snp" && gmem.contains(p) {
         lines.append("\(a): unmap \(hex(p))")
       } else {
         lines.append("\(a): flush")
       }
+    case 11:
+      if let q = locks[a] {
+        lines.append("\(a): unlock \(hex(q))")
+        locks[a] = nil
+      } else {
+        lines.append("\(a): lock \(hex(p))")
+        locks[a] = p
+      }
+    case 12:
+      if rng.chance(30) { lines.append("\(a): split \(hex(p))") }
     default:
       lines.append("\(a): access \(hex(p)) read")
     }

@@ -107,15 +107,15 @@ extension ReferenceModel {
 
   /// What keeps a folio from being frozen: its lock, writeback, or extra
   /// references after draining the LRU batches when one of them holds it.
-  func conversionBlock(_ p: UInt64) -> ReferenceWait? {
+  func conversionBlock(_ p: UInt64, conversion: Bool = true) -> ReferenceWait? {
     let f = folio(of: p)
-    if f.lock != nil { return ReferenceWait(condition: "unlock", page: p) }
-    if f.writeback != nil { return ReferenceWait(condition: "writeback-end", page: p) }
+    if f.lock != nil { return ReferenceWait(condition: "unlock", page: p, conversion: conversion) }
+    if f.writeback != nil { return ReferenceWait(condition: "writeback-end", page: p, conversion: conversion) }
     if extra(p) > 0 {
       drainAll()
       add("lru-drains")
     }
-    if extra(p) > 0 { return ReferenceWait(condition: "references", page: p) }
+    if extra(p) > 0 { return ReferenceWait(condition: "references", page: p, conversion: conversion) }
     return nil
   }
 

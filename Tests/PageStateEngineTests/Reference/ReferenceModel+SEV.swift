@@ -9,6 +9,14 @@ extension ReferenceModel {
   /// Whether the page follows mainline guest_memfd (two pages per gfn).
   func separate(_ p: UInt64) -> Bool { snp && !gmemInPlace && pages[p]!.backing == "gmem" }
 
+  /// `sev_gmem_prepare()` at a guest_memfd fault: a private page whose entry
+  /// is hypervisor-owned (never prepared, or freed by a hole punch) is assigned.
+  func prepare(_ p: UInt64) {
+    guard snp, pages[p]!.backing == "gmem", pages[p]!.isPrivate, pages[p]!.rmp == "hv" else { return }
+    pages[p]!.rmp = "assigned"
+    call("rmpupdate")
+  }
+
   func applySEV(_ e: ReferenceEvent, from start: Int) -> ReferenceStep {
     requestDrained = false
     switch e.verb {
@@ -25,12 +33,10 @@ extension ReferenceModel {
           }
           let r = convertPage(p, toPrivate: enc, implicit: true)
           if case .done = r {} else { return resume(r, at: i) }
+          if pages[p]!.isPrivate != enc { continue }  // refused
         }
         guard snp, pages[p]!.isPrivate else { continue }
-        if separate(p), pages[p]!.rmp == "hv" {
-          pages[p]!.rmp = "assigned"
-          call("rmpupdate")
-        }
+        prepare(p)
         if pages[p]!.rmp == "assigned" { report("unvalidated-access") }
       }
     case "pvalidate":
@@ -43,10 +49,7 @@ extension ReferenceModel {
           let r = convertPage(p, toPrivate: true, implicit: true)
           if case .done = r {} else { return resume(r, at: i) }
         }
-        if separate(p), pages[p]!.isPrivate, pages[p]!.rmp == "hv" {
-          pages[p]!.rmp = "assigned"
-          call("rmpupdate")
-        }
+        prepare(p)
         let hostOwned = separate(p) ? !pages[p]!.isPrivate || pages[p]!.rmp == "hv" : pages[p]!.rmp == "hv"
         if on {
           if hostOwned {
@@ -74,7 +77,7 @@ extension ReferenceModel {
         } else if snp && write {
           report("rmp-fault")
         } else {
-          report("ciphertext-access")
+          report("ciphertext-access", error: write && !snp)
         }
       }
     case "unmap":
@@ -90,58 +93,135 @@ extension ReferenceModel {
   }
 
   func convert(_ e: ReferenceEvent, toPrivate: Bool, from start: Int, implicit: Bool) -> ReferenceStep {
-    for i in start..<e.pages.count {
-      let r = convertPage(e.pages[i], toPrivate: toPrivate, implicit: implicit)
-      if case .done = r { continue }
-      return resume(r, at: i)
+    convertRange(e.pages, from: start, toPrivate: toPrivate, implicit: implicit)
+  }
+
+  func convertPage(_ p: UInt64, toPrivate: Bool, implicit: Bool) -> ReferenceStep {
+    convertRange([p], from: 0, toPrivate: toPrivate, implicit: implicit)
+  }
+
+  /// A conversion, folio by folio; a wait resumes at the folio it blocked on.
+  func convertRange(_ ps: [UInt64], from start: Int, toPrivate: Bool, implicit: Bool) -> ReferenceStep {
+    var i = start
+    while i < ps.count {
+      let head = headOf[ps[i]]!
+      var j = i
+      while j < ps.count && headOf[ps[j]] == head { j += 1 }
+      let r = convertPart(Array(ps[i..<j]), toPrivate: toPrivate, implicit: implicit)
+      if case .done = r {} else { return resume(r, at: i) }
+      i = j
     }
     return .done
   }
 
-  /// One order-0 page through `KVM_SET_MEMORY_ATTRIBUTES` (and, for memory
-  /// that is not mainline guest_memfd, the in-place series' checks).
-  func convertPage(_ p: UInt64, toPrivate: Bool, implicit: Bool) -> ReferenceStep {
-    if pages[p]!.isPrivate == toPrivate { return .done }
-    if !separate(p) {
-      let f = folio(of: p)
-      if f.lock != nil || f.writeback != nil {
-        add("conversion-retries")
-        return .blocked(ReferenceWait(condition: f.lock != nil ? "unlock" : "writeback-end", page: p), resume: 0)
+  /// The pages of one folio through `KVM_SET_MEMORY_ATTRIBUTES` (and, for
+  /// memory that is not mainline guest_memfd, the in-place series' checks).
+  func convertPart(_ part: [UInt64], toPrivate: Bool, implicit: Bool) -> ReferenceStep {
+    guard part.contains(where: { pages[$0]!.isPrivate != toPrivate }) else { return .done }
+    func changeAttribute(_ scope: [UInt64]) -> [UInt64] {
+      let changed = scope.filter { pages[$0]!.isPrivate != toPrivate }
+      for p in changed {
+        pages[p]!.isPrivate = toPrivate
+        add("conversions")
+        if implicit { add("implicit-conversions") }
+        if toPrivate && isSecure(p) { reportOpenWindows(on: p) }
       }
-      if toPrivate {
-        var zapped = false
-        for a in tlb.keys.sorted() where tlb[a]!.contains(p) {
-          tlb[a]!.remove(p)
+      return changed
+    }
+    if separate(part[0]) {
+      if !toPrivate && part.contains(where: { pages[$0]!.rmp == "valid" }) { report("validation-not-rescinded") }
+      _ = changeAttribute(part)
+      return .done
+    }
+    let f = folio(of: part[0])
+    let p = part[0]
+    if f.lock != nil || f.writeback != nil {
+      add("conversion-retries")
+      return .blocked(ReferenceWait(condition: f.lock != nil ? "unlock" : "writeback-end", page: p, conversion: true), resume: 0)
+    }
+    var scope = part
+    var needSplit = false
+    var refused = false
+    if f.order > 0 && part.count < f.pages.count {
+      switch large {
+      case "refuse": refused = true
+      case "split": needSplit = true
+      default: if trackFolio { scope = f.pages }
+      }
+    }
+    if toPrivate {
+      var zapped = false
+      for q in scope where !pages[q]!.isPrivate {
+        for a in tlb.keys.sorted() where tlb[a]!.contains(q) {
+          tlb[a]!.remove(q)
           zapped = true
         }
-        if zapped { call("tlb-flush") }
-        if extra(p) > 0 && !requestDrained && f.order == 0 {
-          requestDrained = true
-          drainAll()
-          add("lru-drains")
-        }
-        if extra(p) > 0 {
-          add("conversion-retries")
-          return .blocked(ReferenceWait(condition: "references", page: p), resume: 0)
-        }
-        if snp {
-          pages[p]!.rmp = "assigned"
+      }
+      if zapped { call("tlb-flush") }
+      if let w = safeRefcount(p) { return w }
+    }
+    if needSplit, let w = safeRefcount(p) { return w }
+    if !toPrivate && snp && part.contains(where: { pages[$0]!.rmp == "valid" }) { report("validation-not-rescinded") }
+    if refused {
+      report("conversion-failed")
+      return .done
+    }
+    if needSplit {
+      splitFrom[f.first] = f.order
+      split(p)
+    }
+    if snp {
+      for q in scope where pages[q]!.isPrivate != toPrivate {
+        if toPrivate {
+          pages[q]!.rmp = "assigned"
           call("rmpupdate")
-        }
-      } else if snp {
-        if pages[p]!.rmp == "valid" { report("validation-not-rescinded") }
-        if pages[p]!.rmp != "hv" {
-          pages[p]!.rmp = "hv"
+        } else if pages[q]!.rmp != "hv" {
+          pages[q]!.rmp = "hv"
           call("rmpupdate")
         }
       }
-    } else if !toPrivate, pages[p]!.rmp == "valid" {
-      report("validation-not-rescinded")
     }
-    pages[p]!.isPrivate = toPrivate
-    add("conversions")
-    if implicit { add("implicit-conversions") }
-    if toPrivate && isSecure(p) { reportOpenWindows(on: p) }
+    let changed = changeAttribute(scope)
+    let collateral = changed.filter { !part.contains($0) }.count
+    if collateral > 0 {
+      add("collateral-conversions", Double(collateral))
+      if !toPrivate { report("collateral-share") }
+    }
+    if large == "split" && merge { tryMerge(around: p) }
     return .done
+  }
+
+  /// The safe-refcount check: extra references on the folio → drain once per
+  /// request (order 0 only), then -EAGAIN and a wait.
+  func safeRefcount(_ p: UInt64) -> ReferenceStep? {
+    guard extra(p) > 0 else { return nil }
+    if !requestDrained && folio(of: p).order == 0 {
+      requestDrained = true
+      drainAll()
+      add("lru-drains")
+    }
+    guard extra(p) > 0 else { return nil }
+    add("conversion-retries")
+    return .blocked(ReferenceWait(condition: "references", page: p, conversion: true), resume: 0)
+  }
+
+  /// A folio split by a conversion is merged back when every page of it is
+  /// private and none of its pieces holds a reference, the lock or writeback.
+  func tryMerge(around p: UInt64) {
+    for (head, order) in splitFrom {
+      let range = (0..<(UInt64(1) << order)).map { head + $0 }
+      guard range.contains(p) else { continue }
+      guard range.allSatisfy({ pages[$0]!.isPrivate }),
+        range.allSatisfy({ let f = folio(of: $0); return f.holders.isEmpty && f.lock == nil && f.writeback == nil })
+      else { return }
+      splitFrom[head] = nil
+      folios[head] = ReferenceFolio(first: head, order: order, bit: folios[head]!.bit)
+      for q in range {
+        if q != head { folios[q] = nil }
+        headOf[q] = head
+      }
+      add("merges")
+      return
+    }
   }
 }

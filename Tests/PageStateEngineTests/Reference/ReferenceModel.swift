@@ -10,6 +10,8 @@
 struct ReferenceResult: Equatable {
   var findings: [String]  // "kind@line", sorted
   var stats: [String: Double]
+  /// `replay`'s exit status: 1 with a finding of severity error or hang.
+  var exitStatus: Int
 }
 
 /// A holder of an extra reference (or of PG_writeback / the lock).
@@ -45,6 +47,9 @@ struct ReferenceFolio {
 struct ReferenceWait {
   var condition: String  // unlock writeback-end references
   var page: UInt64
+  /// A conversion's wait (an import, the host side of an unshare, a SEV
+  /// conversion): the one `wait=bounded:D` bounds.
+  var conversion = false
 }
 
 struct ReferenceBlocked {
@@ -52,6 +57,7 @@ struct ReferenceBlocked {
   var resume: Int
   var wait: ReferenceWait
   var since: Double
+  var deadline: Double?
 }
 
 enum ReferenceStep {
@@ -67,6 +73,11 @@ final class ReferenceModel {
   let hookFolio: Bool
   let large: String
   let gmemInPlace: Bool
+  /// `wait=bounded:D`, in nanoseconds.
+  let bound: Double?
+  let merge: Bool
+  /// Folios split by a SEV conversion under `large=split`: head → order.
+  var splitFrom: [UInt64: Int] = [:]
 
   var pages: [UInt64: ReferencePage] = [:]
   var headOf: [UInt64: UInt64] = [:]
@@ -95,6 +106,8 @@ final class ReferenceModel {
     hookFolio = preset == "folio"
     large = ["page": "allow", "folio": "allow", "split": "split", "refuse": "refuse"][preset]!
     gmemInPlace = trace.knobs["gmem"] == "in-place"
+    bound = trace.knobs["wait"].flatMap { $0.hasPrefix("bounded:") ? ReferenceTrace.duration($0.dropFirst(8)) : nil }
+    merge = trace.knobs["merge"] != "off"
     for m in trace.memory {
       let size = UInt64(1) << m.order
       var p = m.first
@@ -137,7 +150,18 @@ final class ReferenceModel {
     if kind == "tlb-flush" { add("tlb-flushes", n) }
   }
 
-  func report(_ kind: String) { findings.append("\(kind)@\(line)") }
+  /// The kinds of severity error or hang (findings.md); `ciphertext-access`
+  /// is an error only for a write.
+  static let failing: Set<String> = [
+    "io-on-secure", "arch-bit-lost", "bug-on", "host-sigsegv", "guest-killed", "collateral-share", "rmp-fault",
+    "stale-tlb-access", "cbit-mismatch", "unvalidated-access", "pvalidate-failed", "hang",
+  ]
+  var exitStatus = 0
+
+  func report(_ kind: String, error: Bool? = nil) {
+    findings.append("\(kind)@\(line)")
+    if error ?? Self.failing.contains(kind) { exitStatus = 1 }
+  }
 
   // MARK: folios
 
@@ -228,9 +252,10 @@ final class ReferenceModel {
 
   func run() -> ReferenceResult {
     var last = 0.0
-    for (i, e) in trace.events.enumerated() {
-      now = Double(i) * 1000
-      last = now
+    for e in trace.events {
+      expire(before: e.time)
+      now = max(now, e.time)
+      last = e.time
       line = e.line
       add("events")
       if guestsKilled && kind(of: e.actor) == "guest" { continue }
@@ -245,10 +270,13 @@ final class ReferenceModel {
       }
       settle()
     }
+    expire(before: .infinity)
+    // A wait still open at the end counts up to the last event's time, even
+    // when a bounded waiter gave up later than that.
     now = last
     finish()
     for key in ["events", "estimated-cost"] where stats[key] == nil { stats[key] = 0 }
-    return ReferenceResult(findings: findings.sorted(), stats: stats)
+    return ReferenceResult(findings: findings.sorted(), stats: stats, exitStatus: exitStatus)
   }
 
   /// A `writeback-end` of a blocked actor is the I/O's completion: it runs at
@@ -274,7 +302,8 @@ final class ReferenceModel {
     case .kill: killGuests()
     case .blocked(let w, let resume):
       add("waits")
-      blocked[actor] = ReferenceBlocked(event: e, resume: resume, wait: w, since: now)
+      let deadline = w.conversion ? bound.map { now + $0 } : nil
+      blocked[actor] = ReferenceBlocked(event: e, resume: resume, wait: w, since: now, deadline: deadline)
       blockOrder.append(actor)
     }
     line = saved
@@ -298,9 +327,30 @@ final class ReferenceModel {
     }
   }
 
+  /// Bounded waiters whose deadline is before `time` give up, earliest first
+  /// (then in the order they blocked): `conversion-failed` at their event,
+  /// then their queued events run, at the deadline.
+  func expire(before time: Double) {
+    while true {
+      var pick: String? = nil
+      for a in blockOrder {
+        guard let d = blocked[a]!.deadline, d < time else { continue }
+        if pick == nil || d < blocked[pick!]!.deadline! { pick = a }
+      }
+      guard let a = pick else { return }
+      let b = blocked[a]!
+      now = max(now, b.deadline!)
+      line = b.event.line
+      report("conversion-failed")
+      endWait(a)
+      runQueued(a)
+      settle()
+    }
+  }
+
   func endWait(_ actor: String) {
     guard let b = blocked[actor] else { return }
-    let waited = now - b.since
+    let waited = max(0, now - b.since)
     add("wait-time", waited)
     if waited > stats["max-wait", default: 0] { stats["max-wait"] = waited }
     blocked[actor] = nil
@@ -324,7 +374,8 @@ final class ReferenceModel {
           killGuests()
         case .done:
           endWait(actor)
-          dirty.insert(b.wait.page)
+          // A successful retry is itself a change of its folio.
+          for q in folio(of: b.wait.page).pages { dirty.insert(q) }
           runQueued(actor)
         }
       }
@@ -400,6 +451,18 @@ final class ReferenceModel {
           $0.writebackLine = self.line
         }
         if arch == "s390-pv" { hook(p, folioScope: true, asked: Set(e.pages)) }
+      }
+    case "lock":
+      let p = e.pages[0]
+      if folio(of: p).lock != nil { return .blocked(ReferenceWait(condition: "unlock", page: p), resume: 0) }
+      update(p) { $0.lock = e.actor }
+    case "unlock":
+      update(e.pages[0]) { $0.lock = nil }
+    case "split":
+      let p = e.pages[0]
+      if folio(of: p).order > 0 {
+        if let w = conversionBlock(p, conversion: false) { return .blocked(w, resume: 0) }
+        split(p)
       }
     case "writeback-end":
       for p in e.pages { update(p) { $0.writeback = nil } }

@@ -5,6 +5,8 @@
 /// One event line as the reference model sees it.
 struct ReferenceEvent {
   var line: Int
+  /// Trace time in nanoseconds (`@TIME`, else the previous event's + 1 us).
+  var time: Double
   var actor: String
   var verb: String
   /// The page operands (a page set `P`, `P+N` or `P..Q`, expanded).
@@ -34,12 +36,26 @@ struct ReferenceTrace {
   var actorKinds: [String: String] = [:]
   var events: [ReferenceEvent] = []
 
+  /// `150ms`, `30us`, `7ns`, or a bare number of nanoseconds.
+  static func duration(_ w: Substring) -> Double {
+    for (suffix, scale) in [("ms", 1e6), ("us", 1e3), ("ns", 1.0), ("s", 1e9)] where w.hasSuffix(suffix) {
+      return Double(w.dropLast(suffix.count))! * scale
+    }
+    return Double(w)!
+  }
+
   init(_ text: String) {
     var lineNumber = 0
+    var time: Double? = nil
     for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
       lineNumber += 1
       let body = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-      let words = body.split(separator: " ").map(String.init)
+      var words = body.split(separator: " ").map(String.init)
+      var explicitTime: Double? = nil
+      if let first = words.first, first.hasPrefix("@") {
+        explicitTime = Self.duration(first.dropFirst())
+        words.removeFirst()
+      }
       guard let head = words.first else { continue }
       switch head {
       case "pagestate": continue
@@ -68,7 +84,8 @@ struct ReferenceTrace {
         memory.append(m)
       default:
         precondition(head.hasSuffix(":"), "reference trace: unexpected line \(lineNumber): \(raw)")
-        var e = ReferenceEvent(line: lineNumber, actor: String(head.dropLast()), verb: words[1], pages: [], words: [], options: [:])
+        time = explicitTime ?? time.map { $0 + 1000 } ?? 0
+        var e = ReferenceEvent(line: lineNumber, time: time!, actor: String(head.dropLast()), verb: words[1], pages: [], words: [], options: [:])
         for w in words.dropFirst(2) {
           if w.hasPrefix("0x") {
             let (first, count) = Self.pageSet(w)
