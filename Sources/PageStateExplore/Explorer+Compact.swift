@@ -156,13 +156,19 @@ extension Explorer {
             case .slept:
               result.sleptTransitions += 1
             case .terminal:
+              if collectsFindings {
+                result.note(w.findings[Int(r.finding)].kind, depth: Int(parent.depth))
+                continue
+              }
               result.finding = w.findings[Int(r.finding)]
               result.path = path(trail, from: parent.trail)
               result.depth = Int(parent.depth)
               break search
             case .child:
               result.transitions += 1
-              if r.finding >= 0 {
+              if r.finding >= 0 && collectsFindings {
+                result.note(w.findings[Int(r.finding)].kind, depth: Int(parent.depth) + 1)
+              } else if r.finding >= 0 {
                 trail.append((parent.trail, r.actor))
                 result.finding = w.findings[Int(r.finding)]
                 result.path = path(trail, from: Int32(trail.count - 1))
@@ -344,9 +350,11 @@ extension Explorer {
       if let found = s.replay.findingsSoFar.dropFirst(before).first(where: { $0.severity >= .error }) {
         record.finding = Int32(s.findings.count)
         s.findings.append(found)
-        s.records.append(record)
-        explored |= a < 64 ? 1 << UInt64(a) : 0
-        continue
+        if !collectsFindings {
+          s.records.append(record)
+          explored |= a < 64 ? 1 << UInt64(a) : 0
+          continue
+        }
       }
       // Sleep set: moves explored before this one from the same
       // parent, and moves asleep in the parent, that commute with it.

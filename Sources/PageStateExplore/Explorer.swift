@@ -33,6 +33,11 @@ public struct Explorer<A: Architecture>: Sendable {
   /// Copy whole replays per transition, as before issue 14 (to measure
   /// against, and for states the compact words cannot hold).
   public var copying = false
+  /// Go on past findings and note, for each kind of finding of severity
+  /// error or hang, the fewest events that reach one (`findingDepths`),
+  /// instead of stopping at the first (the compact search only; for tests
+  /// of the reductions).
+  public var collectsFindings = false
   /// Called on the searching thread about five times a second.
   public var progress: (@Sendable (ExplorationProgress) -> Void)?
 
@@ -333,6 +338,9 @@ public struct ExplorationResult: Sendable {
   public var peakBytes: UInt64 = 0
   /// Bytes of the visited set at the end (the compact search).
   public var visitedBytes: UInt64 = 0
+  /// With `Explorer.collectsFindings`: each kind found, with the fewest
+  /// events of an interleaving that reaches it.
+  public var findingDepths: [FindingKind: Int] = [:]
   /// Whether the copying search ran (asked for, or a state the compact words cannot hold).
   public var copying = false
   public var finding: Finding?
@@ -343,5 +351,9 @@ public struct ExplorationResult: Sendable {
 
   public init(policy: String) {
     self.policy = policy
+  }
+
+  mutating func note(_ kind: FindingKind, depth: Int) {
+    findingDepths[kind] = min(findingDepths[kind] ?? .max, depth)
   }
 }
