@@ -371,8 +371,8 @@ extension Explorer {
       record.sleep = sleep
       if a < 64 { explored |= 1 << UInt64(a) }
       // The child's words.
-      s.hashedScratch.removeAll(keepingCapacity: true)
-      s.restScratch.removeAll(keepingCapacity: true)
+      s.hashedScratch.removeAllKeepingStorage()
+      s.restScratch.removeAllKeepingStorage()
       let waitStart = s.waits.count
       guard s.replay.encode(hashed: &s.hashedScratch, rest: &s.restScratch, waits: &s.waits) else { return false }
       var hasher = WordHasher()
@@ -421,5 +421,14 @@ extension Explorer {
     var clock = timespec()
     clock_gettime(CLOCK_MONOTONIC, &clock)
     return Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
+  }
+}
+
+extension Array where Element == UInt64 {
+  /// Empties a scratch buffer of a few dozen words without the generic
+  /// `replaceSubrange` of `removeAll(keepingCapacity:)` (its storage stays).
+  @inline(__always)
+  mutating func removeAllKeepingStorage() {
+    while popLast() != nil {}
   }
 }

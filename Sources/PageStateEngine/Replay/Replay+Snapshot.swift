@@ -37,10 +37,11 @@ extension Replay {
     else { return false }
     model.memory.encode(hashed: &hashed, rest: &rest)
     hashed.append(guestKilled ? 1 : 0)
+    // The actors' fields in place: a copy of an `ActorState` (its name, its
+    // queue, its blocked event) was a third of the encoding's cost.
     for a in actors.indices {
-      let actor = actors[a]
-      if actor.hasQueue || actor.dropped > 0 { return false }
-      if let b = actor.blocked {
+      if actors[a].hasQueue || actors[a].dropped > 0 { return false }
+      if actors[a].isBlocked, let b = actors[a].blocked {
         hashed.append(UInt64(truncatingIfNeeded: b.event.line) << 32 | (b.resumeAt & 0xFFFF_FFFF))
         waits.append(SnapshotWait(actor: Int32(a), blocked: b))
       } else {
@@ -84,7 +85,7 @@ extension Replay {
     sequence = Int(rest[r])
     let count = Int(rest[r + 1])
     r += 2
-    waiters.removeAll(keepingCapacity: true)
+    waiters.removeAllKeepingStorage()
     for _ in 0..<count {
       waiters.append(Int32(bitPattern: UInt32(truncatingIfNeeded: rest[r])))
       r += 1

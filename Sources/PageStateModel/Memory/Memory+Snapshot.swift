@@ -24,15 +24,22 @@ extension Memory {
   /// the LRU count to `hashed`, and each record's line to `rest`.
   /// O(pages + records). Requires `isCompactable`.
   public func encode(hashed: inout [UInt64], rest: inout [UInt64]) {
-    var records = 0
-    for e in entries {
-      hashed.append(Memory.pack(e))
-      if e.holderHead >= 0 { records += 1 }
+    var records = false
+    let base = hashed.count
+    // One bulk growth, then plain stores (an append per word checks the
+    // buffer's uniqueness and capacity each time).
+    hashed.append(contentsOf: repeatElement(0, count: entries.count + 1))
+    hashed.withUnsafeMutableBufferPointer { out in
+      entries.withUnsafeBufferPointer { e in
+        for i in e.indices {
+          out[base + i] = Memory.pack(e[i])
+          if e[i].holderHead >= 0 { records = true }
+        }
+      }
     }
-    let countAt = hashed.count
-    hashed.append(0)
+    let countAt = base + entries.count
     var total: UInt64 = 0
-    if records > 0 {
+    if records {
       for i in entries.indices where entries[i].holderHead >= 0 {
         var h = entries[i].holderHead
         while h >= 0 {
@@ -54,16 +61,21 @@ extension Memory {
   /// between two events, a replay has none that could wake anyone).
   /// O(pages + records), no allocation once the arrays have grown.
   public mutating func decode(hashed: UnsafeBufferPointer<UInt64>, at h: inout Int, rest: UnsafeBufferPointer<UInt64>, at r: inout Int) {
-    for i in entries.indices {
-      let w = hashed[h]
-      h += 1
-      entries[i] = PageEntry(
-        bits: UInt8(truncatingIfNeeded: w), order: UInt8(truncatingIfNeeded: w >> 8),
-        flags: FolioFlags(rawValue: UInt8(truncatingIfNeeded: w >> 16)), extra: UInt32(truncatingIfNeeded: w >> 32))
+    let first = h
+    entries.withUnsafeMutableBufferPointer { e in
+      for i in e.indices {
+        let w = hashed[first + i]
+        e[i] = PageEntry(
+          bits: UInt8(truncatingIfNeeded: w), order: UInt8(truncatingIfNeeded: w >> 8),
+          flags: FolioFlags(rawValue: UInt8(truncatingIfNeeded: w >> 16)), extra: UInt32(truncatingIfNeeded: w >> 32))
+      }
     }
+    h += entries.count
     let count = Int(hashed[h])
     h += 1
-    holders.removeAll(keepingCapacity: true)
+    // Emptied one by one: `removeAll(keepingCapacity:)` goes through the
+    // generic `replaceSubrange` (about 85 instructions), and there are few.
+    while holders.popLast() != nil {}
     freeHolder = -1
     var previous: Int32 = -1
     var previousFolio = -1
@@ -85,6 +97,6 @@ extension Memory {
     }
     lruReferences = hashed[h]
     h += 1
-    changes.removeAll(keepingCapacity: true)
+    if changes.count > 8 { changes.removeAll(keepingCapacity: true) } else { while changes.popLast() != nil {} }
   }
 }
