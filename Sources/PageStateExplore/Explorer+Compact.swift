@@ -72,13 +72,13 @@ extension Explorer {
     var waits: [SnapshotWait] = []
     var records: [Expansion] = []
     var findings: [Finding] = []
-    var hashedScratch: [UInt64] = []
-    var restScratch: [UInt64] = []
+    var scratch = EncodingScratch()
     /// A state the words cannot hold was reached: the search falls back to copying.
     var unencodable = false
     var error: TraceError?
 
     init(replay: Replay<A>) { self.replay = replay }
+    deinit { scratch.deallocate() }
 
     func reset() {
       words.removeAll(keepingCapacity: true)
@@ -248,8 +248,7 @@ extension Explorer {
     var waits: [SnapshotWait] = []
     var records: [Expansion] = []
     var findings: [Finding] = []
-    var hashedScratch: [UInt64] = []
-    var restScratch: [UInt64] = []
+    var scratch: EncodingScratch
   }
 
   /// Expands the parents `range` of `level` into `worker`'s output, as the
@@ -259,15 +258,13 @@ extension Explorer {
   func expand(_ level: CompactLevel, _ range: Range<Int>, _ worker: ExpansionWorker, _ info: [[MoveInfo]], _ orderDependent: Bool, _ base: Replay<A>) {
     worker.reset()
     let actors = scenario.threads.count
-    var s = WorkerState(replay: worker.replay, pcs: Array(repeating: 0, count: actors))
+    var s = WorkerState(replay: worker.replay, pcs: Array(repeating: 0, count: actors), scratch: worker.scratch)
     worker.replay = base
     swap(&s.words, &worker.words)
     swap(&s.waits, &worker.waits)
     swap(&s.records, &worker.records)
     swap(&s.findings, &worker.findings)
-    swap(&s.hashedScratch, &worker.hashedScratch)
-    swap(&s.restScratch, &worker.restScratch)
-    let context = ExpansionContext(before: base.findingsSoFar.count, findings: base.model.findings, stats: base.model.stats, info: info, orderDependent: orderDependent)
+    let context = ExpansionContext(before: base.findingsSoFar.count, findings: base.model.findings, info: info, orderDependent: orderDependent)
     do {
       try level.words.withUnsafeBufferPointer { levelWords throws(TraceError) in
         try level.waits.withUnsafeBufferPointer { levelWaits throws(TraceError) in
@@ -287,8 +284,7 @@ extension Explorer {
     swap(&s.waits, &worker.waits)
     swap(&s.records, &worker.records)
     swap(&s.findings, &worker.findings)
-    swap(&s.hashedScratch, &worker.hashedScratch)
-    swap(&s.restScratch, &worker.restScratch)
+    worker.scratch = s.scratch
   }
 
   /// What every expansion of a search reads.
@@ -296,7 +292,6 @@ extension Explorer {
     /// Findings of the setup (a step's new findings come after them).
     var before: Int
     var findings: FindingLog
-    var stats: Statistics
     var info: [[MoveInfo]]
     var orderDependent: Bool
   }
@@ -310,7 +305,6 @@ extension Explorer {
     let actors = scenario.threads.count
     let before = context.before
     let baseFindings = context.findings
-    let baseStats = context.stats
     let info = context.info
     let orderDependent = context.orderDependent
     for a in 0..<actors { s.pcs[a] = Int32(truncatingIfNeeded: levelWords[node.start + a]) }
@@ -319,7 +313,7 @@ extension Explorer {
       rebasing: levelWords[(node.start + actors + Int(node.hashed))..<(node.start + actors + Int(node.hashed) + Int(node.rest))])
     let wt = UnsafeBufferPointer(rebasing: levelWaits[Int(node.waitStart)..<Int(node.waitStart + node.waitCount)])
     let time = UInt64(node.depth) * 1_000
-    s.replay.decode(hashed: h, rest: r, waits: wt, findings: baseFindings, stats: baseStats, time: time)
+    s.replay.decode(hashed: h, rest: r, waits: wt, findings: baseFindings, time: time)
     var fresh = true
     // Which actors can move, from the parent's state.
     var enabled: UInt64 = 0
@@ -342,7 +336,7 @@ extension Explorer {
         s.records.append(Expansion(kind: .slept, parent: Int32(p), actor: Int32(a)))
         continue
       }
-      if !fresh { s.replay.decode(hashed: h, rest: r, waits: wt, findings: baseFindings, stats: baseStats, time: time) }
+      if !fresh { s.replay.decode(hashed: h, rest: r, waits: wt, findings: baseFindings, time: time) }
       fresh = false
       let event = scenario.threads[a][Int(s.pcs[a])]
       try s.replay.step(event, time: time + 1_000)
@@ -370,24 +364,26 @@ extension Explorer {
       }
       record.sleep = sleep
       if a < 64 { explored |= 1 << UInt64(a) }
-      // The child's words.
-      s.hashedScratch.removeAllKeepingStorage()
-      s.restScratch.removeAllKeepingStorage()
+      // The child's words: the positions, then the state, encoded into the
+      // worker's raw scratch (no array, so no uniqueness check per store and
+      // no copy of the replay for an overlapping access) and copied once.
+      let bound = s.replay.encodedBound
+      s.scratch.reserve(hashed: bound.hashed, rest: bound.rest)
       let waitStart = s.waits.count
-      guard s.replay.encode(hashed: &s.hashedScratch, rest: &s.restScratch, waits: &s.waits) else { return false }
-      var hasher = WordHasher()
+      guard let written = s.replay.encode(hashed: s.scratch.hashed, rest: s.scratch.rest, waits: &s.waits) else { return false }
       record.start = s.words.count
+      var hasher = WordHasher()
       for b in 0..<actors {
         let pc = UInt64(s.pcs[b]) + (b == a ? 1 : 0)
         s.words.append(pc)
         hasher.combine(pc)
       }
-      for w in s.hashedScratch { hasher.combine(w) }
-      s.words.append(contentsOf: s.hashedScratch)
-      s.words.append(contentsOf: s.restScratch)
+      for i in 0..<written.hashed { hasher.combine(s.scratch.hashed[i]) }
+      s.words.append(contentsOf: UnsafeBufferPointer(start: s.scratch.hashed, count: written.hashed))
+      s.words.append(contentsOf: UnsafeBufferPointer(start: s.scratch.rest, count: written.rest))
       record.key = hasher.finalize()
-      record.hashed = Int32(s.hashedScratch.count)
-      record.rest = Int32(s.restScratch.count)
+      record.hashed = Int32(written.hashed)
+      record.rest = Int32(written.rest)
       record.waitStart = Int32(waitStart)
       record.waitCount = Int32(s.waits.count - waitStart)
       s.records.append(record)
@@ -395,7 +391,7 @@ extension Explorer {
     if !moved {
       // No actor can move: the end of this interleaving, finished like
       // the end of a trace (a blocked actor becomes a hang or a stall).
-      if !fresh { s.replay.decode(hashed: h, rest: r, waits: wt, findings: baseFindings, stats: baseStats, time: time) }
+      if !fresh { s.replay.decode(hashed: h, rest: r, waits: wt, findings: baseFindings, time: time) }
       var end = s.replay
       let final = try end.finish()
       if let found = final.findings.findings.first(where: { $0.severity >= .error }) {
@@ -421,6 +417,33 @@ extension Explorer {
     var clock = timespec()
     clock_gettime(CLOCK_MONOTONIC, &clock)
     return Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
+  }
+}
+
+/// Raw buffers a worker encodes a child's state into (`Replay.encode`).
+struct EncodingScratch {
+  var hashed = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+  var rest = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+  var capacity = (hashed: 256, rest: 256)
+
+  /// Makes room for `hashed` and `rest` words (doubling).
+  @inline(__always)
+  mutating func reserve(hashed h: Int, rest r: Int) {
+    if h > capacity.hashed {
+      hashed.deallocate()
+      capacity.hashed = max(h, capacity.hashed * 2)
+      hashed = .allocate(capacity: capacity.hashed)
+    }
+    if r > capacity.rest {
+      rest.deallocate()
+      capacity.rest = max(r, capacity.rest * 2)
+      rest = .allocate(capacity: capacity.rest)
+    }
+  }
+
+  func deallocate() {
+    hashed.deallocate()
+    rest.deallocate()
   }
 }
 

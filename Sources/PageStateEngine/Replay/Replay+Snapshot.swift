@@ -26,43 +26,73 @@ public struct SnapshotWait: Sendable {
 /// list, events queued behind a wait, a timeline) is not encoded:
 /// `encode` returns false and the explorer falls back to copying replays.
 extension Replay {
-  /// Appends the compact state; false (and nothing usable appended) if the
-  /// state holds something the encoding does not. O(pages + holders + actors).
+  /// The most words `encode` writes: to `hashed`, and to `rest`.
+  public var encodedBound: (hashed: Int, rest: Int) {
+    let m = model.memory.encodedBound
+    return (m.hashed + 1 + actors.count, m.rest + 2 + waiters.count)
+  }
+
+  /// Writes the compact state into buffers of at least `encodedBound` words
+  /// and returns how many it wrote to each, appending blocked actors' waits
+  /// to `waits`; nil if the state holds something the encoding does not.
+  /// O(pages + holders + actors).
   @_specialize(exported: false, kind: full, where A == S390PV)
   @_specialize(exported: false, kind: full, where A == SEV)
   @_specialize(exported: false, kind: full, where A == SEVSNP)
-  public func encode(hashed: inout [UInt64], rest: inout [UInt64], waits: inout [SnapshotWait]) -> Bool {
+  public func encode(hashed: UnsafeMutablePointer<UInt64>, rest: UnsafeMutablePointer<UInt64>, waits: inout [SnapshotWait]) -> (hashed: Int, rest: Int)? {
     guard !isRecording, model.memory.isCompactable, model.dmaWindows.isEmpty, model.injections.isEmpty, model.tlb.isEmpty,
       model.splitFolios.isEmpty
-    else { return false }
-    model.memory.encode(hashed: &hashed, rest: &rest)
-    hashed.append(guestKilled ? 1 : 0)
+    else { return nil }
+    var h = 0
+    var r = 0
+    model.memory.encode(hashed: hashed, at: &h, rest: rest, at: &r)
+    hashed[h] = guestKilled ? 1 : 0
+    h += 1
     // The actors' fields in place: a copy of an `ActorState` (its name, its
     // queue, its blocked event) was a third of the encoding's cost.
     for a in actors.indices {
-      if actors[a].hasQueue || actors[a].dropped > 0 { return false }
+      if actors[a].hasQueue || actors[a].dropped > 0 { return nil }
       if actors[a].isBlocked, let b = actors[a].blocked {
-        hashed.append(UInt64(truncatingIfNeeded: b.event.line) << 32 | (b.resumeAt & 0xFFFF_FFFF))
+        hashed[h] = UInt64(truncatingIfNeeded: b.event.line) << 32 | (b.resumeAt & 0xFFFF_FFFF)
         waits.append(SnapshotWait(actor: Int32(a), blocked: b))
       } else {
-        hashed.append(~0)
+        hashed[h] = ~0
       }
+      h += 1
     }
-    rest.append(UInt64(sequence))
-    rest.append(UInt64(waiters.count))
-    for w in waiters { rest.append(UInt64(UInt32(bitPattern: w))) }
+    rest[r] = UInt64(sequence)
+    rest[r + 1] = UInt64(waiters.count)
+    r += 2
+    for w in waiters {
+      rest[r] = UInt64(UInt32(bitPattern: w))
+      r += 1
+    }
+    return (h, r)
+  }
+
+  /// `encode` into arrays (for tests and the first state).
+  public func encode(hashed: inout [UInt64], rest: inout [UInt64], waits: inout [SnapshotWait]) -> Bool {
+    let bound = encodedBound
+    var hs = [UInt64](repeating: 0, count: bound.hashed)
+    var rs = [UInt64](repeating: 0, count: bound.rest)
+    let n = hs.withUnsafeMutableBufferPointer { hp in
+      rs.withUnsafeMutableBufferPointer { rp in encode(hashed: hp.baseAddress!, rest: rp.baseAddress!, waits: &waits) }
+    }
+    guard let n else { return false }
+    hashed.append(contentsOf: hs[..<n.hashed])
+    rest.append(contentsOf: rs[..<n.rest])
     return true
   }
 
   /// Restores a state `encode` wrote (for a replay fed the same setup), with
-  /// `findings` and `stats` (those of the setup) and the time set to `time`.
+  /// `findings` (those of the setup) and the time set to `time`.
   /// O(pages + holders + actors); no allocation once the arrays have grown.
   @_specialize(exported: false, kind: full, where A == S390PV)
   @_specialize(exported: false, kind: full, where A == SEV)
   @_specialize(exported: false, kind: full, where A == SEVSNP)
   public mutating func decode(
     hashed: UnsafeBufferPointer<UInt64>, rest: UnsafeBufferPointer<UInt64>, waits: UnsafeBufferPointer<SnapshotWait>,
-    findings: FindingLog, stats: Statistics, time: UInt64
+    findings: FindingLog, time: UInt64
   ) {
     var h = 0
     var r = 0
@@ -91,8 +121,12 @@ extension Replay {
       r += 1
     }
     staleChanges = 0
-    model.findings = findings
-    model.stats = stats
+    // Findings only when a step added some (an assignment is a release and
+    // a retain of its arrays). Counters are not restored: nothing but the
+    // reports reads them, and the explorer reports none.
+    if model.findings.findings.count != findings.findings.count || model.findings.dropped != findings.dropped {
+      model.findings = findings
+    }
     model.time = time
     lastTime = time
   }

@@ -19,41 +19,45 @@ extension Memory {
     UInt64(e.bits) | UInt64(e.order) << 8 | UInt64(e.flags.rawValue) << 16 | UInt64(e.extra) << 32
   }
 
-  /// Appends one word per page entry, the holder records (two words each,
+  /// The most words `encode` writes: to `hashed`, and to `rest`.
+  public var encodedBound: (hashed: Int, rest: Int) { (entries.count + 2 * holders.count + 2, holders.count) }
+
+  /// Writes one word per page entry, the holder records (two words each,
   /// folio by folio in flat-index order, each list in acquisition order) and
-  /// the LRU count to `hashed`, and each record's line to `rest`.
-  /// O(pages + records). Requires `isCompactable`.
-  public func encode(hashed: inout [UInt64], rest: inout [UInt64]) {
+  /// the LRU count from `hashed[h]` on, and each record's line from
+  /// `rest[r]` on; advances both positions. Plain stores into buffers of
+  /// `encodedBound` words (an append per word checked the array's
+  /// uniqueness and capacity each time). O(pages + records). Requires `isCompactable`.
+  public func encode(hashed: UnsafeMutablePointer<UInt64>, at h: inout Int, rest: UnsafeMutablePointer<UInt64>, at r: inout Int) {
     var records = false
-    let base = hashed.count
-    // One bulk growth, then plain stores (an append per word checks the
-    // buffer's uniqueness and capacity each time).
-    hashed.append(contentsOf: repeatElement(0, count: entries.count + 1))
-    hashed.withUnsafeMutableBufferPointer { out in
-      entries.withUnsafeBufferPointer { e in
-        for i in e.indices {
-          out[base + i] = Memory.pack(e[i])
-          if e[i].holderHead >= 0 { records = true }
-        }
+    entries.withUnsafeBufferPointer { e in
+      for i in e.indices {
+        hashed[h + i] = Memory.pack(e[i])
+        if e[i].holderHead >= 0 { records = true }
       }
     }
-    let countAt = base + entries.count
+    h += entries.count
+    let countAt = h
+    h += 1
     var total: UInt64 = 0
     if records {
       for i in entries.indices where entries[i].holderHead >= 0 {
-        var h = entries[i].holderHead
-        while h >= 0 {
-          let r = holders[Int(h)]
-          hashed.append(UInt64(i) << 40 | UInt64(r.kind.rawValue) << 32 | UInt64(UInt32(bitPattern: r.actor)))
-          hashed.append(UInt64(r.count))
-          rest.append(UInt64(bitPattern: Int64(r.line)))
+        var k = entries[i].holderHead
+        while k >= 0 {
+          let record = holders[Int(k)]
+          hashed[h] = UInt64(i) << 40 | UInt64(record.kind.rawValue) << 32 | UInt64(UInt32(bitPattern: record.actor))
+          hashed[h + 1] = UInt64(record.count)
+          h += 2
+          rest[r] = UInt64(bitPattern: Int64(record.line))
+          r += 1
           total += 1
-          h = r.next
+          k = record.next
         }
       }
     }
     hashed[countAt] = total
-    hashed.append(lruReferences)
+    hashed[h] = lruReferences
+    h += 1
   }
 
   /// Restores what `encode` wrote, from `hashed[h...]` and `rest[r...]`;
