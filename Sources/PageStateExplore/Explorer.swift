@@ -15,13 +15,31 @@ import PageStateTrace
 ///
 /// Visited states are kept as 64-bit fingerprints (hash compaction, as
 /// spin's `-DHC`): a collision could hide a state, never invent a finding.
-public struct Explorer<A: Architecture> {
+public struct Explorer<A: Architecture>: Sendable {
   public let scenario: Scenario
   public let policy: Policy
   public var maxStates: Int
   /// Sleep-set partial-order reduction: skip a move that commutes with one
   /// already explored from the parent.
   public var reduction: Bool
+  /// Threads that expand states (the compact search; 1: the calling thread only).
+  public var threads = 1
+  /// Stop, incomplete, after this many seconds.
+  public var maxSeconds: Double?
+  /// Stop, incomplete, before the visited set and the queue would hold more
+  /// bytes than this (the compact search; the copying one is cut by the
+  /// caller, from `Scenario.bytesPerState`).
+  public var memoryLimit: UInt64?
+  /// Copy whole replays per transition, as before issue 14 (to measure
+  /// against, and for states the compact words cannot hold).
+  public var copying = false
+  /// Go on past findings and note, for each kind of finding of severity
+  /// error or hang, the fewest events that reach one (`findingDepths`),
+  /// instead of stopping at the first (the compact search only; for tests
+  /// of the reductions).
+  public var collectsFindings = false
+  /// Called on the searching thread about five times a second.
+  public var progress: (@Sendable (ExplorationProgress) -> Void)?
 
   public init(scenario: Scenario, policy: Policy, maxStates: Int, reduction: Bool = true) {
     self.scenario = scenario
@@ -41,14 +59,34 @@ public struct Explorer<A: Architecture> {
     var sleep: UInt64
   }
 
-  /// Runs the search.
+  /// Runs the search: the compact one, unless `copying` is set or a state
+  /// the compact words cannot hold comes up (then the copying one, from the start).
+  ///
+  /// Specialized for each architecture: unspecialized, every access to the
+  /// generic replay looks up its metadata.
+  @_specialize(exported: false, kind: full, where A == S390PV)
+  @_specialize(exported: false, kind: full, where A == SEV)
+  @_specialize(exported: false, kind: full, where A == SEVSNP)
   public func run() throws(TraceError) -> ExplorationResult {
-    var clock = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &clock)
-    let started = Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9
-
+    let started = Explorer.now()
     var initial = Replay<A>(policy: policy, fileName: scenario.fileName)
     for s in scenario.setup { try initial.feed(s) }
+    var result: ExplorationResult
+    if !copying, let compact = try runCompact(initial: initial, started: started) {
+      result = compact
+    } else {
+      result = try runCopying(initial: initial, started: started)
+    }
+    result.seconds = Explorer.now() - started
+    if let path = result.path {
+      result.counterexample = counterexample(path, finding: result.finding!)
+    }
+    return result
+  }
+
+  /// The search of issues 6 and 16: each state in the queue is a whole
+  /// replay, copied per transition and hashed with `Hasher`.
+  func runCopying(initial: Replay<A>, started: Double) throws(TraceError) -> ExplorationResult {
     let actors = scenario.threads.count
     var result = ExplorationResult(policy: policy.name)
     // trail[i] = (parent trail index, actor moved)
@@ -120,6 +158,7 @@ public struct Explorer<A: Architecture> {
             next.append(child)
             if result.states >= maxStates {
               result.incomplete = true
+              result.stopReason = .maxStates
               break search
             }
           }
@@ -138,13 +177,17 @@ public struct Explorer<A: Architecture> {
           }
         }
       }
+      if let maxSeconds, Explorer.now() - started >= maxSeconds, !next.isEmpty {
+        result.incomplete = true
+        result.stopReason = .seconds
+        frontier = next
+        break search
+      }
       frontier = next
+      if !frontier.isEmpty { result.levelsCompleted = Int(frontier[0].depth) }
     }
-    clock_gettime(CLOCK_MONOTONIC, &clock)
-    result.seconds = Double(clock.tv_sec) + Double(clock.tv_nsec) / 1e9 - started
-    if let path = result.path {
-      result.counterexample = counterexample(path, finding: result.finding!)
-    }
+    result.queued = frontier.count
+    result.copying = true
     return result
   }
 
@@ -281,8 +324,25 @@ public struct ExplorationResult: Sendable {
   public var reexplored = 0
   public var depth = 0
   public var seconds = 0.0
-  /// The search stopped at `--max-states` without a finding.
+  /// The search stopped at `--max-states`, `--max-seconds` or the memory limit without a finding.
   public var incomplete = false
+  /// Why an incomplete search stopped.
+  public var stopReason: StopReason?
+  public enum StopReason: String, Sendable { case maxStates = "max-states", seconds = "max-seconds", memory }
+  /// Breadth-first levels searched completely: every state reachable in
+  /// fewer events was expanded (all of them when the search is complete).
+  public var levelsCompleted = 0
+  /// States reached but not yet expanded when the search stopped.
+  public var queued = 0
+  /// The most bytes the visited set, the queue and the trail held (the compact search).
+  public var peakBytes: UInt64 = 0
+  /// Bytes of the visited set at the end (the compact search).
+  public var visitedBytes: UInt64 = 0
+  /// With `Explorer.collectsFindings`: each kind found, with the fewest
+  /// events of an interleaving that reaches it.
+  public var findingDepths: [FindingKind: Int] = [:]
+  /// Whether the copying search ran (asked for, or a state the compact words cannot hold).
+  public var copying = false
   public var finding: Finding?
   /// The actors moved, in order, from the initial state to the finding.
   public var path: [Int]?
@@ -291,5 +351,9 @@ public struct ExplorationResult: Sendable {
 
   public init(policy: String) {
     self.policy = policy
+  }
+
+  mutating func note(_ kind: FindingKind, depth: Int) {
+    findingDepths[kind] = min(findingDepths[kind] ?? .max, depth)
   }
 }

@@ -110,3 +110,46 @@ struct ExplorerTests {
     #expect(mainline.finding?.kind != .ioOnSecure)
   }
 }
+
+struct CompactExplorerTests {
+  @Test("the compact search prints what the copying search prints on every explore fixture and preset", arguments: Policy.presetNames)
+  func fixtures(_ preset: String) throws {
+    for name in ["S01-touch-before-pin", "S04-wrong-order-race", "S04b-right-order", "bench-five-actors"] {
+      let s = try scenario("Fixtures/explore/\(name).trace")
+      var copying = Explorer<S390PV>(scenario: s, policy: Policy(preset: preset)!, maxStates: 1_000_000)
+      copying.copying = true
+      let a = try copying.run()
+      var compact = Explorer<S390PV>(scenario: s, policy: Policy(preset: preset)!, maxStates: 1_000_000)
+      compact.threads = 2
+      let b = try compact.run()
+      #expect(a.copying && !b.copying)
+      #expect(a.states == b.states && a.transitions == b.transitions && a.sleptTransitions == b.sleptTransitions, "\(name)")
+      #expect(a.reexplored == b.reexplored && a.depth == b.depth, "\(name)")
+      #expect(a.finding?.kind == b.finding?.kind && a.path == b.path && a.counterexample == b.counterexample, "\(name)")
+    }
+  }
+
+  @Test("a search stopped by --max-states says how far it got: the levels searched and the states left")
+  func incompleteSummary() throws {
+    var e = Explorer<S390PV>(scenario: try scenario("Fixtures/explore/bench-five-actors.trace"), policy: Policy(preset: "page")!, maxStates: 500)
+    e.threads = 2
+    let r = try e.run()
+    #expect(r.incomplete && r.stopReason == .maxStates)
+    #expect(r.states == 500)
+    #expect(r.levelsCompleted > 0 && r.levelsCompleted < r.depth + 1)
+    #expect(r.queued > 0)
+    #expect(r.peakBytes > 0)
+  }
+
+  @Test("a memory limit below what the search needs stops it, incomplete, and says so")
+  func memoryLimit() throws {
+    var e = Explorer<S390PV>(scenario: try scenario("Fixtures/explore/bench-five-actors.trace"), policy: Policy(preset: "page")!, maxStates: 1_000_000)
+    e.memoryLimit = 200_000
+    let r = try e.run()
+    #expect(r.incomplete && r.stopReason == .memory)
+    #expect(r.finding == nil)
+    var unlimited = e
+    unlimited.memoryLimit = nil
+    #expect(try !unlimited.run().incomplete)
+  }
+}

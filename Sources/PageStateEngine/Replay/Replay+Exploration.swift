@@ -15,6 +15,9 @@ extension Replay {
 
   /// Feeds an event, with its time replaced: the explorer reorders events, so
   /// trace time is the position in the interleaving.
+  @_specialize(exported: false, kind: full, where A == S390PV)
+  @_specialize(exported: false, kind: full, where A == SEV)
+  @_specialize(exported: false, kind: full, where A == SEVSNP)
   public mutating func step(_ event: Event, time: UInt64) throws(TraceError) {
     var e = event
     e.time = time

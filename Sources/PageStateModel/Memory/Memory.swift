@@ -54,7 +54,7 @@ public struct Memory: Sendable, Hashable {
 
   /// Per page, by flat index (see `PageEntry`).
   public var entries: [PageEntry] = []
-  public private(set) var holders: [Holder] = []
+  public internal(set) var holders: [Holder] = []
   var freeHolder: Int32 = -1
   /// The holder lists longer than `Memory.longList` records (a folio that
   /// thousands of actors reference): their records by actor and kind, and
@@ -74,7 +74,7 @@ public struct Memory: Sendable, Hashable {
     UInt64(UInt32(bitPattern: actor)) << 8 | UInt64(kind.rawValue)
   }
   /// LRU-batch references outstanding, over all folios.
-  public private(set) var lruReferences: UInt64 = 0
+  public internal(set) var lruReferences: UInt64 = 0
   /// Folios whose lock, writeback, references or order changed since the engine
   /// last looked (head page and page count), for waking waiters.
   public var changes: [PageRange] = []
