@@ -1,4 +1,4 @@
-// pagestate-bench: measures the performance targets of performance.md (P1-P4, P6)
+// pagestate-bench: measures the performance targets of performance.md (P1-P6; P5: the explorer)
 // as ratios against a baseline run alternately in the same process, so a
 // noisy shared machine affects both sides alike. Needs only coreutils.
 //
@@ -199,4 +199,43 @@ if access(root + "/Fixtures", F_OK) == 0 {
   for _ in 0..<max(runs, 3) { checks.append(run([tool, "check", root + "/Fixtures"]).seconds) }
   let c = median(checks)
   print("P4 check Fixtures: \(fmt(c, 3)) s (target well under 1 s)  \(c < 0.5 ? "met" : "NOT met")")
+}
+
+// P5 / issue 14: the explorer's full searches of the two scaling scenarios
+// (no finding), the compact search against the copying one (`--copying`) in
+// the same run. Wall time and peak RSS of the whole process; states from its
+// standard output. The six-actor case takes tens of seconds (once with
+// `--quick`); its copying baseline (minutes, GBs) only without `--quick`.
+if access(root + "/Fixtures/explore/bench-six-actors.trace", F_OK) == 0 {
+  let out = "\(tmp)/explore.txt"
+  func states(_ path: String) -> Int {
+    guard let f = fopen(path, "r") else { return 0 }
+    defer { fclose(f) }
+    var line = [CChar](repeating: 0, count: 4096)
+    while fgets(&line, Int32(line.count), f) != nil {
+      let s = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      if s.hasPrefix("  states "), let n = Int(s.dropFirst(9).prefix { $0.isNumber }) { return n }
+    }
+    return 0
+  }
+  for (name, baseline) in [("bench-three-folios", true), ("bench-six-actors", runs > 1)] {
+    let trace = root + "/Fixtures/explore/\(name).trace"
+    var compact: [Measurement] = []
+    var copying: [Measurement] = []
+    var found = 0
+    for _ in 0..<(name == "bench-six-actors" ? 1 : max(runs, 3)) {
+      compact.append(run([tool, "explore", trace, "--max-states", "20000000"], stdout: out))
+      found = states(out)
+      if baseline { copying.append(run([tool, "explore", trace, "--max-states", "20000000", "--memory", "64G", "--copying"], stdout: "/dev/null")) }
+    }
+    let s = median(compact.map(\.seconds))
+    let rss = compact.map(\.maxRSSKiB).max() ?? 0
+    var line = "P5 explore \(name): \(found) states in \(fmt(s)) s = \(fmt(Double(found) / s / 1e6, 2)) M states/s, peak \(rss / 1024) MB"
+    if !copying.isEmpty {
+      let c = median(copying.map(\.seconds))
+      line += "; --copying \(fmt(c)) s (\(fmt(c / s, 1))x), peak \((copying.map(\.maxRSSKiB).max() ?? 0) / 1024) MB"
+    }
+    if name == "bench-six-actors" { line += "  (issue 14 target <= 20 s: \(s <= 20 ? "met" : "NOT met"))" }
+    print(line)
+  }
 }
